@@ -1,0 +1,1 @@
+"""Optional helpers shipped with toki."""
