@@ -1,0 +1,1 @@
+"""Tests of the provider wire simulators themselves (stdlib clients only)."""
