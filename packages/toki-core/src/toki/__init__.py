@@ -91,6 +91,7 @@ __all__ = [
     "AsyncTokiToolCallStream",
     "BaseModel",
     "FinishReason",
+    "OllamaModel",
     "OpenRouterModel",
     "ReasoningEffort",
     "Role",
@@ -204,6 +205,7 @@ if TYPE_CHECKING:
     from toki.warnings import TokiWarning as TokiWarning
     # Backends: these names resolve to the real classes for type checkers and IDEs whenever the
     # backend's distribution is installed (and to Unknown, harmlessly, when it is not).
+    from toki_ollama import OllamaModel as OllamaModel
     from toki_openrouter import OpenRouterModel as OpenRouterModel
 
 
