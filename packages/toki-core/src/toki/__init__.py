@@ -147,6 +147,11 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    # Backends: these names resolve to the real classes for type checkers and IDEs whenever the
+    # backend's distribution is installed (and to Unknown, harmlessly, when it is not).
+    from toki_ollama import OllamaModel as OllamaModel
+    from toki_openrouter import OpenRouterModel as OpenRouterModel
+
     from toki.agent import Agent as Agent
     from toki.api_keys import get_anthropic_api_key as get_anthropic_api_key
     from toki.api_keys import get_google_api_key as get_google_api_key
@@ -203,10 +208,6 @@ if TYPE_CHECKING:
     from toki.warnings import TokiThinkingSupportWarning as TokiThinkingSupportWarning
     from toki.warnings import TokiToolMismatchWarning as TokiToolMismatchWarning
     from toki.warnings import TokiWarning as TokiWarning
-    # Backends: these names resolve to the real classes for type checkers and IDEs whenever the
-    # backend's distribution is installed (and to Unknown, harmlessly, when it is not).
-    from toki_ollama import OllamaModel as OllamaModel
-    from toki_openrouter import OpenRouterModel as OpenRouterModel
 
 
 def __getattr__(name: str) -> Any:

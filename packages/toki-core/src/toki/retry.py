@@ -12,7 +12,8 @@ off by each backend, so the attempt count here is the number of requests on the 
   the backoff when it is between 0 and ``max_retry_after`` seconds; absurd hints (negative,
   NaN, infinite, unparseable, beyond the ceiling) fall back to the normal backoff.
 * A stream is retried only until its first event has been delivered: once any output has
-  reached the caller, a failure is raised as is.
+  reached the caller, a failure is raised as is. Failing to open the stream counts as a
+  failure before the first event.
 * When retries run out, the last error is raised with ``attempts`` set to the number made.
 """
 
@@ -23,6 +24,7 @@ import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import timezone
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
@@ -40,6 +42,9 @@ __all__ = [
 
 T = TypeVar("T")
 E = TypeVar("E")
+
+# 2**64 times any useful initial delay is beyond any useful cap; larger powers overflow floats.
+_MAX_EXPONENT = 64
 
 
 def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
@@ -65,7 +70,8 @@ def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
-        return None
+        # RFC 5322's "-0000" zone (UTC, local zone unknown) parses as naive; HTTP dates are UTC.
+        when = when.replace(tzinfo=timezone.utc)
     delta = when.timestamp() - (time.time() if now is None else now)
     return max(0.0, delta)
 
@@ -77,7 +83,7 @@ def _finite_non_negative(text: str, *, scale: float) -> float | None:
         return None
     if math.isnan(value) or math.isinf(value) or value < 0:
         return None
-    return value
+    return value + 0.0  # "-0" is 0.0, not -0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +110,16 @@ class RetryPolicy:
             raise ValueError(f"max_retries must be >= 0, got {self.max_retries}")
         if not 0 <= self.jitter <= 1:
             raise ValueError(f"jitter must be between 0 and 1, got {self.jitter}")
+        for name in ("initial_delay", "max_delay", "max_retry_after"):
+            value: float = getattr(self, name)
+            if not (math.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be a finite number of seconds >= 0, got {value!r}")
 
     def backoff(self, retry_number: int, rng: random.Random | None = None) -> float:
         """The jittered exponential delay before retry ``retry_number`` (1 for the first retry)."""
-        base = min(self.max_delay, self.initial_delay * (2.0 ** max(0, retry_number - 1)))
+        # The exponent is bounded so that a policy with thousands of retries cannot overflow a float.
+        exponent = min(max(0, retry_number - 1), _MAX_EXPONENT)
+        base = min(self.max_delay, self.initial_delay * (2.0**exponent))
         draw = (rng or random).random()
         return base * (1.0 - self.jitter * draw)
 
@@ -172,9 +184,10 @@ def stream_with_retries(
     """Yield from ``open_stream()``, reopening it after a transient failure that happened before the first event."""
     retry_number = 0
     while True:
-        stream = open_stream()
+        stream: Iterator[E] | None = None
         delivered = False
         try:
+            stream = open_stream()
             for event in stream:
                 delivered = True
                 yield event
@@ -204,9 +217,10 @@ async def astream_with_retries(
     pause = sleep or asyncio.sleep
     retry_number = 0
     while True:
-        stream = open_stream()
+        stream: AsyncIterator[E] | None = None
         delivered = False
         try:
+            stream = open_stream()
             async for event in stream:
                 delivered = True
                 yield event

@@ -16,12 +16,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Timeouts"]
+__all__ = ["MAX_SECONDS", "Timeouts"]
+
+#: The longest limit accepted (one year). Infinite or larger values are refused: socket and
+#: event-loop timers overflow on them (``OverflowError: timestamp out of range``), and toki's
+#: limits are never infinite.
+MAX_SECONDS = 365 * 24 * 3600.0
 
 
 @dataclass(frozen=True, slots=True)
 class Timeouts:
-    """Per-phase time limits, in seconds."""
+    """Per-phase time limits, in seconds (each finite, positive, at most :data:`MAX_SECONDS`)."""
 
     connect: float = 10.0
     first_chunk: float = 120.0
@@ -31,10 +36,16 @@ class Timeouts:
     def __post_init__(self) -> None:
         for name in ("connect", "first_chunk", "idle"):
             value: float = getattr(self, name)
-            if not value > 0:
-                raise ValueError(f"Timeouts.{name} must be a positive number of seconds, got {value!r}")
-        if self.total is not None and not self.total > 0:
-            raise ValueError(f"Timeouts.total must be positive or None, got {self.total!r}")
+            if not _valid(value):
+                raise ValueError(
+                    f"Timeouts.{name} must be a finite, positive number of seconds (at most {MAX_SECONDS:g}), "
+                    f"got {value!r}"
+                )
+        if self.total is not None and not _valid(self.total):
+            raise ValueError(
+                f"Timeouts.total must be a finite, positive number of seconds (at most {MAX_SECONDS:g}) or None "
+                f"for no overall deadline, got {self.total!r}"
+            )
 
     @classmethod
     def coerce(cls, value: float | Timeouts | None) -> Timeouts:
@@ -44,3 +55,7 @@ class Timeouts:
         if isinstance(value, Timeouts):
             return value
         return cls(connect=min(float(value), 10.0), first_chunk=float(value), idle=float(value))
+
+
+def _valid(value: float) -> bool:
+    return 0 < value <= MAX_SECONDS  # False for NaN and infinities
