@@ -24,21 +24,21 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one is built per streamed chunk, and frozen init costs ~60% more
 class _RawContentChunk:
     """A piece of answer text."""
 
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one is built per streamed chunk, and frozen init costs ~60% more
 class _RawThoughtChunk:
     """A piece of reasoning text (dropped by the engine unless thinking is captured)."""
 
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one is built per streamed chunk, and frozen init costs ~60% more
 class _RawToolCallChunk:
     """A delta of one tool call, in the OpenAI streaming shape.
 
