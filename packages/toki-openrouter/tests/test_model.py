@@ -846,3 +846,13 @@ def test_count_tokens_without_usage_is_a_response_error(make_model: MakeModel, s
 def test_count_tokens_rejects_unknown_kinds(make_model: MakeModel) -> None:
     with pytest.raises(ValueError, match="kind='approximate'"):
         make_model().count_tokens(USER, kind="approximate")  # type: ignore[arg-type]
+
+
+def test_base_url_falls_back_to_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from toki_openrouter import OpenRouterModel
+
+    monkeypatch.setenv("OPENROUTER_BASE_URL", "http://127.0.0.1:9/proxy/v1/")
+    assert OpenRouterModel("x", api_key="k")._url == "http://127.0.0.1:9/proxy/v1/chat/completions"  # pyright: ignore[reportPrivateUsage]
+    assert OpenRouterModel("x", api_key="k", base_url="http://h/v1")._url == "http://h/v1/chat/completions"  # pyright: ignore[reportPrivateUsage]
+    monkeypatch.delenv("OPENROUTER_BASE_URL")
+    assert OpenRouterModel("x", api_key="k")._url == "https://openrouter.ai/api/v1/chat/completions"  # pyright: ignore[reportPrivateUsage]

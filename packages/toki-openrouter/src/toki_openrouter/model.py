@@ -58,6 +58,7 @@ _USER_AGENT = "toki-openrouter/0.1.0"
 _LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
 _EFFORTS = frozenset(get_args(ReasoningEffort))
 _STRATEGIES = (None, "rolling", "static")
+_BASE_URL_ENV = "OPENROUTER_BASE_URL"
 
 
 class OpenRouterModel(BaseModel):
@@ -72,7 +73,8 @@ class OpenRouterModel(BaseModel):
         cache: prompt caching, ``'rolling'``, ``'static'`` or ``None`` (see :mod:`toki_openrouter.cache_routes`);
             a plain attribute, reassign it between calls to switch.
         cache_ttl: ``'5m'`` or ``'1h'``, the breakpoint lifetime on ``anthropic/*`` models.
-        base_url: the API root (``/chat/completions`` is appended).
+        base_url: the API root (``/chat/completions`` is appended); defaults to the
+            ``OPENROUTER_BASE_URL`` environment variable, then OpenRouter's own.
         timeout: seconds for every phase, or a :class:`~toki.timeouts.Timeouts`; never infinite.
         max_retries: retries of transient failures before the first streamed event (0 disables).
         http_referer: your site's URL, sent as ``HTTP-Referer`` (OpenRouter's app attribution).
@@ -99,7 +101,7 @@ class OpenRouterModel(BaseModel):
         reasoning_effort: ReasoningEffort | None = None,
         cache: CacheStrategy = None,
         cache_ttl: CacheTTL = "5m",
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str | None = None,
         timeout: float | Timeouts | None = None,
         max_retries: int = 2,
         http_referer: str | None = None,
@@ -123,7 +125,8 @@ class OpenRouterModel(BaseModel):
         self.cache_ttl: CacheTTL = cache_ttl
         self.timeouts = Timeouts.coerce(timeout)
         self.retry_policy = RetryPolicy(max_retries=max_retries)
-        self._url = base_url.rstrip("/") + "/chat/completions"
+        root = base_url or os.environ.get(_BASE_URL_ENV, "").strip() or DEFAULT_BASE_URL
+        self._url = root.rstrip("/") + "/chat/completions"
         headers = {
             "Authorization": f"Bearer {self._api_key}",
             "Content-Type": "application/json",
