@@ -132,7 +132,7 @@ def test_jsonstream_alone_with_nothing_else(tmp_path: Path, wheelhouse: Path) ->
     assert "pip install toki-statemachine" in out
 
 
-def test_pyright_resolves_backend_names_in_a_wheel_install(tmp_path: Path, wheelhouse: Path) -> None:
+def test_type_checkers_resolve_backend_names_in_a_wheel_install(tmp_path: Path, wheelhouse: Path) -> None:
     python = _venv(tmp_path, wheelhouse, "toki[openrouter]")
     probe = tmp_path / "probe.py"
     probe.write_text(
@@ -154,6 +154,16 @@ def test_pyright_resolves_backend_names_in_a_wheel_install(tmp_path: Path, wheel
             """
         )
     )
-    pyright = Path(sys.executable).parent / "pyright"
+    tools = Path(sys.executable).parent
     env = dict(os.environ)
-    _run(pyright, "--pythonpath", python, probe, cwd=tmp_path, env=env)
+    _run(tools / "pyright", "--pythonpath", python, probe, cwd=tmp_path, env=env)
+    _run(
+        tools / "mypy",
+        "--strict",
+        "--python-executable",
+        python,
+        "--cache-dir",
+        tmp_path / ".mypy",
+        probe,
+        cwd=tmp_path,
+    )
