@@ -94,6 +94,7 @@ __all__ = [
     "AsyncTokiToolCallStream",
     "BaseModel",
     "FinishReason",
+    "LocalModel",
     "OllamaModel",
     "OpenRouterModel",
     "ReasoningEffort",
@@ -154,6 +155,7 @@ if TYPE_CHECKING:
 
     # Backends: these names resolve to the real classes for type checkers and IDEs whenever the
     # backend's distribution is installed (and to Unknown, harmlessly, when it is not).
+    from toki_local import LocalModel as LocalModel
     from toki_ollama import OllamaModel as OllamaModel
     from toki_openrouter import OpenRouterModel as OpenRouterModel
 
