@@ -53,11 +53,14 @@ class BackendCase:
         sim_class: the simulator to start.
         make_model: builds the model pointed at a started simulator; keyword overrides
             (``max_retries``, ``timeout``, ``allow_parallel_tool_calls``, ``cache``...) are passed on.
-        whole_tool_calls: the provider sends tool calls whole (arguments never stream); toki then
-            emits the spec's one-shot TokiBackendQuirkWarning for streaming tools.
+        whole_tool_calls: the provider sends tool calls whole (arguments never stream).
         token_kinds: the ``count_tokens`` kinds the backend supports.
         thinking_kwargs: extra per-call kwargs a thinking scenario needs (none for most).
         reports_cache_reads: the provider reports prompt-cache reads in its usage.
+        counts_locally: ``count_tokens(kind='exact')`` is computed locally (a tokenizer), not read
+            from a round trip's usage.
+        quirk_warns_streaming_tools: streaming tools in stream mode emit the spec's one-shot
+            TokiBackendQuirkWarning (the spec's Ollama nuance).
     """
 
     name: str
@@ -68,6 +71,8 @@ class BackendCase:
     token_kinds: tuple[str, ...] = ("exact",)
     thinking_kwargs: Mapping[str, Any] = field(default_factory=dict[str, Any])
     reports_cache_reads: bool = True
+    counts_locally: bool = False
+    quirk_warns_streaming_tools: bool = False
 
 
 def _installed(package: str) -> bool:
@@ -103,8 +108,58 @@ def _backends() -> list[BackendCase]:
             return OllamaModel(model, **options)
 
         cases.append(
-            BackendCase("ollama", "ollama", OllamaSim, ollama, whole_tool_calls=True, reports_cache_reads=False)
+            BackendCase(
+                "ollama",
+                "ollama",
+                OllamaSim,
+                ollama,
+                whole_tool_calls=True,
+                reports_cache_reads=False,
+                quirk_warns_streaming_tools=True,
+            )
         )
+    cases.extend(_litellm_backends())
+    return cases
+
+
+def _litellm_backends() -> list[BackendCase]:
+    """OpenAI, Anthropic and Google through litellm, each against its own provider's simulator."""
+    cases: list[BackendCase] = []
+    if _installed("toki_openai"):
+        from simulators import OpenAIChatSim
+        from toki.openai import OpenAIModel
+
+        def openai(sim: ProtocolSim, **overrides: Any) -> BaseModel:
+            model = overrides.pop("model", "gpt-4o-mini")
+            options: dict[str, Any] = {"api_key": "sk-test", "base_url": sim.base_url + "/v1", "max_retries": 0}
+            options.update(overrides)
+            return OpenAIModel(model, **options)
+
+        cases.append(BackendCase("openai", "openai", OpenAIChatSim, openai, counts_locally=True))
+    if _installed("toki_anthropic"):
+        from simulators import AnthropicSim
+        from toki.anthropic import AnthropicModel
+
+        def anthropic(sim: ProtocolSim, **overrides: Any) -> BaseModel:
+            model = overrides.pop("model", "claude-sonnet-4-5")
+            options: dict[str, Any] = {"api_key": "sk-ant-test", "base_url": sim.base_url, "max_retries": 0}
+            options.update(overrides)
+            return AnthropicModel(model, **options)
+
+        kinds = ("exact", "online", "offline")
+        cases.append(BackendCase("anthropic", "anthropic", AnthropicSim, anthropic, token_kinds=kinds))
+    if _installed("toki_google"):
+        from simulators import GeminiSim
+        from toki.google import GoogleModel
+
+        def google(sim: ProtocolSim, **overrides: Any) -> BaseModel:
+            model = overrides.pop("model", "gemini-2.5-flash")
+            options: dict[str, Any] = {"api_key": "gm-test", "base_url": sim.base_url, "max_retries": 0}
+            options.update(overrides)
+            return GoogleModel(model, **options)
+
+        kinds = ("exact", "online", "offline")
+        cases.append(BackendCase("google", "gemini", GeminiSim, google, whole_tool_calls=True, token_kinds=kinds))
     return cases
 
 

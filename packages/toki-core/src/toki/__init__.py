@@ -94,8 +94,12 @@ __all__ = [
     "AsyncTokiToolCallStream",
     "BaseModel",
     "FinishReason",
+    "AnthropicModel",
+    "GoogleModel",
+    "LiteLLMModel",
     "LocalModel",
     "OllamaModel",
+    "OpenAIModel",
     "OpenRouterModel",
     "ReasoningEffort",
     "Role",
@@ -155,8 +159,12 @@ if TYPE_CHECKING:
 
     # Backends: these names resolve to the real classes for type checkers and IDEs whenever the
     # backend's distribution is installed (and to Unknown, harmlessly, when it is not).
+    from toki_anthropic import AnthropicModel as AnthropicModel
+    from toki_google import GoogleModel as GoogleModel
+    from toki_litellm import LiteLLMModel as LiteLLMModel
     from toki_local import LocalModel as LocalModel
     from toki_ollama import OllamaModel as OllamaModel
+    from toki_openai import OpenAIModel as OpenAIModel
     from toki_openrouter import OpenRouterModel as OpenRouterModel
 
     from toki.agent import Agent as Agent

@@ -1,0 +1,89 @@
+"""Fixtures: a started Anthropic Messages simulator per test, and models aimed at it (closed afterwards).
+
+``run`` makes one call in the mode a test is parametrized with (``sync`` or ``async``), so each
+behaviour is asserted on both paths with the same code.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from simulators import AnthropicSim
+from toki.retry import RetryPolicy
+from toki.timeouts import Timeouts
+from toki_anthropic import AnthropicModel
+
+_HERE = str(Path(__file__).parent)
+if _HERE not in sys.path:  # pytest's importlib mode does not add test directories
+    sys.path.insert(0, _HERE)
+
+from toki_anthropic_testkit import MakeModel, Run, call_in_mode  # noqa: E402  (needs the path set up above)
+
+#: What litellm does that the suite's ``filterwarnings = error`` would otherwise turn into errors
+#: inside litellm (breaking the call under test) or into unraisable-exception errors later:
+#: pydantic deprecation and TypedDict warnings raised while litellm builds its types, and the event
+#: loop (with its AF_UNIX socket pair) that litellm's sync OpenAI path creates as the thread's
+#: current loop via ``asyncio.get_event_loop()`` and never closes. Nothing toki itself emits.
+LITELLM_WARNINGS = (
+    "ignore::pydantic.warnings.PydanticDeprecatedSince211",
+    "ignore:Item .* is using the `ReadOnly` qualifier:UserWarning",
+    "ignore:Pydantic serializer warnings:UserWarning",
+    "ignore:unclosed event loop:ResourceWarning",
+    "ignore:unclosed <socket.socket fd=[0-9]+, family=1,:ResourceWarning",
+    "ignore:Exception ignored in. <function BaseEventLoop.__del__:pytest.PytestUnraisableExceptionWarning",
+    "ignore:Exception ignored in. <socket.socket fd=[0-9]+, family=1,:pytest.PytestUnraisableExceptionWarning",
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the litellm filters for the whole session (the leaked loop may be collected anywhere)."""
+    for spec in LITELLM_WARNINGS:
+        config.addinivalue_line("filterwarnings", spec)
+
+
+#: Small limits so failure tests stay fast; generous enough for a loaded CI machine.
+TEST_TIMEOUTS = Timeouts(connect=2.0, first_chunk=5.0, idle=5.0)
+
+
+@pytest.fixture
+def sim() -> Iterator[AnthropicSim]:
+    """An Anthropic Messages simulator on a free loopback port."""
+    with AnthropicSim() as server:
+        yield server
+
+
+@pytest.fixture
+def make_model(sim: AnthropicSim) -> Iterator[MakeModel]:
+    """Build models aimed at ``sim`` (test key, small timeouts, instant retries); all closed at teardown."""
+    made: list[AnthropicModel] = []
+
+    def make(model: str = "claude-sonnet-4-5", **kwargs: Any) -> AnthropicModel:
+        kwargs.setdefault("api_key", "sk-ant-test")
+        kwargs.setdefault("base_url", sim.base_url)
+        kwargs.setdefault("timeout", TEST_TIMEOUTS)
+        built = AnthropicModel(model, **kwargs)
+        built.retry_policy = RetryPolicy(
+            max_retries=built.retry_policy.max_retries, initial_delay=0.0, max_delay=0.0, jitter=0.0
+        )
+        made.append(built)
+        return built
+
+    yield make
+    for built in made:
+        built.close()
+
+
+@pytest.fixture(params=["sync", "async"])
+def mode(request: pytest.FixtureRequest) -> str:
+    """Which path a test exercises."""
+    return str(request.param)
+
+
+@pytest.fixture
+def run(mode: str) -> Run:
+    """``run(model, messages, tools=None, stream=False, **kwargs)``: one call on the test's path."""
+    return lambda *args, **kwargs: call_in_mode(mode, *args, **kwargs)
