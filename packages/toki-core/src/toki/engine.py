@@ -14,7 +14,7 @@ import warnings
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 from toki.errors import TokiToolArgumentsError, TokiToolCallTruncatedError
 from toki.raw_events import (
@@ -226,14 +226,34 @@ class StreamEngine:
 
     def feed(self, event: RawChunk) -> None:
         """Process one raw event; public chunks it produces are appended to ``outputs``."""
+        # isinstance narrows for the type checker at no run-time cost (typing.cast is a call).
+        if isinstance(event, _RawToolCallChunk):
+            index = event.index
+            call = self._by_index.get(index) if index is not None else None
+            if call is not None and call.announced and event.id is None and event.name is None:
+                # A plain continuation of a known call: the common case while arguments stream,
+                # kept free of helper calls because it runs once per fragment.
+                fragment = event.arguments_fragment
+                if fragment:
+                    joiner = call.joiner
+                    if joiner.held or "\ud800" <= fragment[-1] <= "\udbff":
+                        fragment = joiner.push(fragment)
+                    if fragment:
+                        try:
+                            call.splitter.feed(fragment)
+                        except ArgumentSyntaxError as exc:
+                            self._bad_arguments(call, exc)
+                    if not call.streaming and not call.finished and call.splitter.closed:
+                        self._emit_static(call)
+            else:
+                self._on_tool_chunk(event)
+            return
         kind = type(event)
         if kind is _RawContentChunk:
             text = self._content_joiner.push(cast(_RawContentChunk, event).text)
             if text:
                 self._content.append(text)
                 self.outputs.append(text)
-        elif kind is _RawToolCallChunk:
-            self._on_tool_chunk(cast(_RawToolCallChunk, event))
         elif kind is _RawThoughtChunk:
             text = self._thought_joiner.push(cast(_RawThoughtChunk, event).text)
             if text and self._capture_thinking:
@@ -298,15 +318,18 @@ class StreamEngine:
         try:
             call.splitter.feed(fragment)
         except ArgumentSyntaxError as exc:
-            error = TokiToolArgumentsError(
-                f"tool call {call.name!r} has invalid JSON arguments: {exc}",
-                tool_name=call.name,
-                raw_arguments=call.splitter.text,
-                provider=self._provider,
-            )
-            call.error = error
-            call.finished = True
-            raise error from exc
+            self._bad_arguments(call, exc)
+
+    def _bad_arguments(self, call: CallState, exc: ArgumentSyntaxError) -> NoReturn:
+        error = TokiToolArgumentsError(
+            f"tool call {call.name!r} has invalid JSON arguments: {exc}",
+            tool_name=call.name,
+            raw_arguments=call.splitter.text,
+            provider=self._provider,
+        )
+        call.error = error
+        call.finished = True
+        raise error from exc
 
     def _announce(self, call: CallState) -> None:
         call.announced = True

@@ -191,6 +191,10 @@ def stream_with_retries(
             for event in stream:
                 delivered = True
                 yield event
+                break
+            if delivered:
+                # Past the first event nothing is retried any more: delegate without a hop per event.
+                yield from stream
             return
         except Exception as error:
             retry_number += 1

@@ -13,11 +13,15 @@ text is validated by ``json.loads`` once the object closes.
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Callable
+from json import decoder as _json_decoder
 from typing import Protocol
 
 __all__ = ["ArgumentSink", "ArgumentSplitter", "ArgumentSyntaxError"]
+
+# The C string scanner behind json.loads; untyped in the standard library's stubs.
+_scanstring: Callable[[str, int, bool], tuple[str, int]] = _json_decoder.scanstring  # pyright: ignore[reportUnknownMemberType, reportAttributeAccessIssue, reportUnknownVariableType]
 
 # A maximal run of string content with only complete escapes.
 _STRING_RUN = re.compile(r'(?:[^"\\]+|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*')
@@ -62,7 +66,10 @@ class ArgumentSink(Protocol):
 def _decode(segment: str) -> str:
     # Control characters are tolerated (strict=False): models routinely put raw newlines in
     # string arguments, and rejecting them would throw away an otherwise usable call.
-    return json.loads('"' + segment + '"', strict=False) if "\\" in segment else segment
+    # scanstring is the C core of json.loads, without building a decoder per call.
+    if "\\" not in segment:
+        return segment
+    return _scanstring(segment + '"', 0, False)[0]
 
 
 def _escape_is_real(buffer: str, backslash: int) -> bool:
@@ -109,6 +116,19 @@ class ArgumentSplitter:
         """Consume one fragment, reporting complete or partial members to the sink."""
         if not fragment:
             return
+        if self._state == _IN_STRING and not self._carry and '"' not in fragment and fragment.rfind("\\", -6) < 0:
+            # Fast path for the middle of a long string value: no quote means the string goes on,
+            # and with no backslash among the last six characters (the longest escape) every
+            # escape in the fragment is complete. An invalid one takes the slow path, which says so.
+            try:
+                piece = _decode(fragment)
+            except ValueError:
+                pass
+            else:
+                self._parts.append(fragment)
+                self._offset += len(fragment)
+                self._sink.arg_piece(piece)
+                return
         self._parts.append(fragment)
         buffer = self._carry + fragment if self._carry else fragment
         base = self._offset - len(self._carry)

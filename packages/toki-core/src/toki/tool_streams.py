@@ -135,15 +135,18 @@ class TokiArgStream:
     def __iter__(self) -> Iterator[str]:
         buffer = self._buffer()
         pieces = buffer.pieces
+        advance = self._advance
         while True:
-            while self._position < len(pieces):
-                self._position += 1
-                yield pieces[self._position - 1]
+            position = self._position
+            while position < len(pieces):
+                position += 1
+                self._position = position
+                yield pieces[position - 1]
             if buffer.done:
                 if self._call.error is not None:
                     raise self._call.error
                 return
-            if not self._advance() and not buffer.done:
+            if not advance() and not buffer.done:
                 raise self._call.error or TokiToolStreamError("the stream ended inside an argument")
 
     @property
