@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 import types
 from typing import Any
@@ -60,9 +61,15 @@ def test_missing_litellm_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 @pytest.mark.slow
-def test_real_litellm_offline_count() -> None:
-    pytest.importorskip("litellm")
-    estimate = OpenRouterModel("openai/gpt-4o-mini", api_key="k").count_tokens(USER, kind="offline")
+def test_offline_count_with_whatever_is_installed() -> None:
+    # The offline count is opt-in: with litellm installed (the workspace) it estimates; in an
+    # install of toki-openrouter alone (CI's isolated environment) it names the extra to install.
+    model = OpenRouterModel("openai/gpt-4o-mini", api_key="k")
+    if importlib.util.find_spec("litellm") is None:
+        with pytest.raises(ImportError, match=r"^install toki\[litellm\]$"):
+            model.count_tokens(USER, kind="offline")
+        return
+    estimate = model.count_tokens(USER, kind="offline")
     assert isinstance(estimate, TokenCountEstimate)
     assert 5 <= estimate.raw_prompt_tokens <= 30
     assert estimate.prompt_tokens >= estimate.raw_prompt_tokens

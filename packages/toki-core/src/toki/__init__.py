@@ -87,20 +87,14 @@ _BACKENDS: dict[str, tuple[str, str, str]] = {
     "LiteLLMModel": ("toki_litellm", "toki-litellm", "litellm"),
 }
 
-# Backend names join __all__ (and the TYPE_CHECKING block) as their packages land in the workspace.
+# Backend classes are not in __all__, so `from toki import *` works whichever backends are installed;
+# they resolve lazily through __getattr__ and, for type checkers, through the TYPE_CHECKING block.
 __all__ = [
     "Agent",
     "AsyncTokiArgStream",
     "AsyncTokiToolCallStream",
     "BaseModel",
     "FinishReason",
-    "AnthropicModel",
-    "GoogleModel",
-    "LiteLLMModel",
-    "LocalModel",
-    "OllamaModel",
-    "OpenAIModel",
-    "OpenRouterModel",
     "ReasoningEffort",
     "Role",
     "StreamingToolSchema",
@@ -248,4 +242,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    return sorted({*globals(), *__all__, *_BACKENDS})
