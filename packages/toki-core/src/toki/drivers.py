@@ -26,13 +26,16 @@ __all__ = ["AsyncPump", "SyncPump", "drive_async", "drive_sync", "new_async_pump
 class SyncPump:
     """Pulls raw events from a backend iterator into the engine, one per ``step``."""
 
-    __slots__ = ("engine", "error", "exhausted", "source")
+    __slots__ = ("_feed", "_next", "engine", "error", "exhausted", "source")
 
     def __init__(self, source: Iterator[RawChunk], engine_factory: Callable[[SyncPump], StreamEngine]) -> None:
         self.source = source
         self.error: BaseException | None = None
         self.exhausted = False
         self.engine = engine_factory(self)
+        # Bound once: step runs once per streamed event.
+        self._next = source.__next__
+        self._feed = self.engine.feed
 
     def step(self) -> bool:
         """Feed the next raw event; ``False`` once the source is exhausted (and the engine finished)."""
@@ -41,7 +44,7 @@ class SyncPump:
         if self.exhausted:
             return False
         try:
-            self.engine.feed(next(self.source))
+            self._feed(self._next())
         except StopIteration:
             self.exhausted = True
             self._guard(self.engine.finish)
