@@ -119,3 +119,10 @@ def test_error_attributes() -> None:
     assert (args_error.tool_name, args_error.raw_arguments) == ("f", "{")
     cut = TokiToolCallTruncatedError("cut", tool_name=None, tool_call_id="c", partial_arguments='{"a')
     assert (cut.tool_name, cut.tool_call_id, cut.partial_arguments) == (None, "c", '{"a')
+
+
+@pytest.mark.parametrize(
+    ("phase", "retryable"), [("connect", True), ("first_chunk", True), ("idle", True), ("total", False)]
+)
+def test_timeouts_are_retryable_except_the_calls_own_deadline(phase: str, retryable: bool) -> None:
+    assert TokiTimeoutError("late", phase=phase).retryable is retryable

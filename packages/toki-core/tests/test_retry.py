@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 import random
+import time
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from email.utils import formatdate
 from typing import Any, cast
@@ -741,3 +742,92 @@ async def test_astream_uses_asyncio_sleep_by_default() -> None:
     policy = RetryPolicy(max_retries=1, initial_delay=0.0, max_delay=0.0)
     streams = Streams(_stream_plan("exception", 1))
     assert await _adrain(astream_with_retries(policy, streams.aopen)) == ["a", "b", "c"]
+
+
+# ====================================================================== the call's total deadline
+
+
+def _deadline_in(seconds: float) -> float:
+    return time.monotonic() + seconds
+
+
+@pytest.mark.parametrize("kind", ["status", "exception"])
+def test_call_makes_no_retry_that_would_start_after_the_deadline(kind: str) -> None:
+    """Backoffs of 0.5 s then 1.0 s: with 1.2 s left, the first retry fits, the second does not
+    (the fake sleep takes no time, so only the planned delays count)."""
+    errors = _failures(kind, 3)
+    flaky = Flaky(errors)
+    sleep = FakeSleep()
+    with pytest.raises(TokiError) as caught:
+        call_with_retries(POLICY, flaky, sleep=sleep, deadline=_deadline_in(0.8))
+    assert caught.value is errors[1] and caught.value.attempts == 2
+    assert flaky.calls == 2 and sleep.delays == [0.5]
+
+
+def test_call_with_a_passed_deadline_makes_one_attempt() -> None:
+    errors = _failures("status", 3)
+    flaky = Flaky(errors)
+    sleep = FakeSleep()
+    with pytest.raises(TokiError) as caught:
+        call_with_retries(POLICY, flaky, sleep=sleep, deadline=_deadline_in(-1.0))
+    assert caught.value is errors[0] and caught.value.attempts == 1 and sleep.delays == []
+
+
+def test_call_with_room_for_every_retry_is_unaffected_by_the_deadline() -> None:
+    flaky = Flaky(_failures("status", 2))
+    sleep = FakeSleep()
+    assert call_with_retries(POLICY, flaky, sleep=sleep, deadline=_deadline_in(60.0)) == "ok"
+    assert sleep.delays == [0.5, 1.0]
+
+
+def test_a_retry_after_hint_beyond_the_deadline_is_not_waited_for() -> None:
+    error = error_for_status(429, "slow down", retry_after=30.0)
+    flaky = Flaky([error])
+    sleep = FakeSleep()
+    with pytest.raises(TokiError) as caught:
+        call_with_retries(POLICY, flaky, sleep=sleep, deadline=_deadline_in(5.0))
+    assert caught.value is error and error.attempts == 1 and sleep.delays == []
+
+
+async def test_acall_makes_no_retry_that_would_start_after_the_deadline() -> None:
+    errors = _failures("status", 3)
+    sleep = FakeSleep()
+    calls: list[int] = []
+
+    async def attempt() -> str:
+        calls.append(1)
+        raise errors[len(calls) - 1]
+
+    with pytest.raises(TokiError) as caught:
+        await acall_with_retries(POLICY, attempt, sleep=sleep.asleep, deadline=_deadline_in(0.8))
+    assert caught.value is errors[1] and caught.value.attempts == 2 and sleep.delays == [0.5]
+
+
+def test_stream_makes_no_retry_that_would_start_after_the_deadline() -> None:
+    plan = _stream_plan("status", 3)
+    streams = Streams(plan)
+    sleep = FakeSleep()
+    with pytest.raises(TokiError) as caught:
+        _drain(stream_with_retries(POLICY, streams.open, sleep=sleep, deadline=_deadline_in(0.8)))
+    assert caught.value is plan[1] and caught.value.attempts == 2
+    assert streams.opened == 2 and streams.closed == 2 and sleep.delays == [0.5]
+
+
+async def test_astream_makes_no_retry_that_would_start_after_the_deadline() -> None:
+    plan = _stream_plan("exception", 3)
+    streams = Streams(plan)
+    sleep = FakeSleep()
+    with pytest.raises(TokiError) as caught:
+        await _adrain(astream_with_retries(POLICY, streams.aopen, sleep=sleep.asleep, deadline=_deadline_in(0.8)))
+    assert caught.value is plan[1] and caught.value.attempts == 2
+    assert streams.opened == 2 and streams.closed == 2 and sleep.delays == [0.5]
+
+
+def test_a_total_timeout_is_final() -> None:
+    """The call's own deadline passed: retrying cannot help, whatever the policy allows."""
+    total = TokiTimeoutError("out of time", phase="total")
+    flaky = Flaky([total])
+    sleep = FakeSleep()
+    with pytest.raises(TokiTimeoutError) as caught:
+        call_with_retries(POLICY, flaky, sleep=sleep)
+    assert caught.value is total and total.attempts == 1 and sleep.delays == []

@@ -6,7 +6,14 @@ import pytest
 from toki.agent import Agent
 from toki.errors import TokiError, TokiServerError
 from toki.raw_events import _RawContentChunk, _RawFinish, _RawUsage
-from toki.testing import ScriptedModel, ScriptedRequest, ScriptedToolCall, ScriptedTurn, ScriptExhaustedError
+from toki.testing import (
+    ScriptedModel,
+    ScriptedRequest,
+    ScriptedToolCall,
+    ScriptedTurn,
+    ScriptExhaustedError,
+    call_in_mode,
+)
 from toki.types import TokiMessage, TokiThinking, TokiToolCall, TokiToolFunction, TokiToolsResponse, TokiUsageMetadata
 from toki.warnings import TokiToolMismatchWarning
 from toki_core_testkit import PATCH, USER, WEATHER, Mode, ToolStream, expect, model_blocking, model_stream, pieces
@@ -178,3 +185,39 @@ def test_the_module_docstring_example() -> None:
     assert call.function.arguments == {"city": "Paris"}
     agent.add_tool_message(call.id, "sunny")
     assert agent.execute() == "It is sunny in Paris."
+
+
+# ---------------------------------------------------------------------- call_in_mode
+
+
+class _ClosableScriptedModel(ScriptedModel):
+    """Records when ``aclose()`` runs, and whether its event loop was still running then."""
+
+    closed_in_loop: list[bool]
+
+    async def aclose(self) -> None:
+        import asyncio
+
+        self.closed_in_loop.append(asyncio.get_running_loop().is_running())
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_call_in_mode_blocking_and_streaming(mode: Mode) -> None:
+    model = ScriptedModel(["Hello there", ScriptedTurn("Hello there", chunk_size=3)])
+    assert call_in_mode(mode, model, USER) == "Hello there"
+    assert call_in_mode(mode, model, USER, stream=True) == ["Hel", "lo ", "the", "re"]
+    assert len(model.requests) == 2
+
+
+def test_call_in_mode_closes_the_async_model_inside_its_loop() -> None:
+    model = _ClosableScriptedModel(["a", "b"])
+    model.closed_in_loop = []
+    call_in_mode("sync", model, USER)
+    assert model.closed_in_loop == []
+    call_in_mode("async", model, USER)
+    assert model.closed_in_loop == [True]
+
+
+def test_call_in_mode_refuses_an_unknown_mode() -> None:
+    with pytest.raises(ValueError, match="mode must be 'sync' or 'async', got 'threaded'"):
+        call_in_mode("threaded", ScriptedModel(["x"]), USER)  # type: ignore[arg-type]

@@ -1,13 +1,16 @@
-"""``toki.timeouts``: finite defaults, validation, and what a single number means."""
+"""``toki.timeouts``: finite defaults, validation, what a single number means, the call's deadline."""
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import dataclasses
 import math
+import time
 from typing import Any
 
 import pytest
-from toki.timeouts import MAX_SECONDS, Timeouts
+from toki.timeouts import MAX_SECONDS, Timeouts, call_deadline, start_call_deadline, time_left
 
 
 def test_defaults_are_finite_and_generous_for_reasoning_pauses() -> None:
@@ -85,3 +88,42 @@ def test_coerce_a_number_sets_every_phase_and_caps_connect(value: float, expecte
 def test_coerce_refuses_a_bad_number(value: float) -> None:
     with pytest.raises(ValueError):
         Timeouts.coerce(value)
+
+
+# ---------------------------------------------------------------------- the call's deadline
+
+
+def test_start_call_deadline_fixes_total_from_now() -> None:
+    def run() -> tuple[float | None, float | None, float | None]:
+        before = time.monotonic()
+        deadline = start_call_deadline(Timeouts(total=5.0))
+        assert deadline is not None and before + 5.0 <= deadline <= time.monotonic() + 5.0
+        left = time_left()
+        return deadline, call_deadline(), left
+
+    deadline, seen, left = contextvars.copy_context().run(run)
+    assert seen == deadline
+    assert left is not None and 4.0 < left <= 5.0
+
+
+def test_no_total_means_no_deadline() -> None:
+    def run() -> tuple[float | None, float | None, float | None]:
+        start_call_deadline(Timeouts(total=1.0))
+        return start_call_deadline(Timeouts()), call_deadline(), time_left()
+
+    assert contextvars.copy_context().run(run) == (None, None, None)
+
+
+def test_each_context_has_its_own_deadline() -> None:
+    """Concurrent async calls run in their own contexts: one call's deadline is not another's."""
+
+    async def call(total: float) -> float | None:
+        start_call_deadline(Timeouts(total=total))
+        await asyncio.sleep(0)
+        return time_left()
+
+    async def both() -> list[float | None]:
+        return list(await asyncio.gather(call(100.0), call(1.0)))
+
+    long, short = asyncio.run(both())
+    assert long is not None and short is not None and long > 50 > short

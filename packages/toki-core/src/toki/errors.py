@@ -200,13 +200,18 @@ class TokiConnectionError(TokiError):
 
 
 class TokiTimeoutError(TokiError):
-    """A deadline passed: ``phase`` says which (``connect``, ``first_chunk``, ``idle``, ``total``)."""
+    """A deadline passed: ``phase`` says which (``connect``, ``first_chunk``, ``idle``, ``total``).
+
+    Retryable, except for ``total``: that deadline covers the whole call, retries included.
+    """
 
     retryable = True
 
     def __init__(self, message: str, *, phase: str, provider: str | None = None) -> None:
         super().__init__(message, provider=provider)
         self.phase = phase
+        if phase == "total":
+            self.retryable = False
 
 
 class TokiResponseError(TokiError):

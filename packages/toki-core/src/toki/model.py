@@ -36,6 +36,7 @@ from toki.raw_events import (
     _RawUsage,
 )
 from toki.retry import RetryPolicy, acall_with_retries, astream_with_retries, call_with_retries, stream_with_retries
+from toki.timeouts import Timeouts, start_call_deadline
 from toki.tool_schemas import ToolSet
 from toki.tool_streams import AsyncTokiToolCallStream, TokiToolCallStream
 from toki.types import (
@@ -104,6 +105,8 @@ class BaseModel(ABC):
     last_finish_reason: FinishReason | None = None
     #: Retries of transient failures (see :mod:`toki.retry`); backends set it from ``max_retries``.
     retry_policy: RetryPolicy = RetryPolicy()
+    #: Time limits of each call (see :mod:`toki.timeouts`); backends set it from ``timeout``.
+    timeouts: Timeouts = Timeouts()
     _thinking_warned: bool = False
     # Set by Agent once it has warned that this model does not support tools (the spec makes
     # agent-construction checks one-shot; they used to warn on every Agent(...)).
@@ -569,6 +572,7 @@ class BaseModel(ABC):
         _check_kind(kind, ("exact",))
         normalized = normalize_messages(messages)
         toolset = ToolSet.from_tools(tools)
+        start_call_deadline(self.timeouts)
         turn = self._raw_blocking(normalized, _wire(toolset), capture_thinking=False, max_tokens=1)
         return _prompt_tokens(turn, self)
 
@@ -610,12 +614,15 @@ class BaseModel(ABC):
         on_complete: Callable[[TurnResult], None] | None = None,
     ) -> Any:
         normalized, toolset = self._prepare(messages, tools, stream=stream, capture_thinking=capture_thinking)
+        # Once per call, before the first attempt: every attempt and retry shares the deadline.
+        deadline = start_call_deadline(self.timeouts)
         finish = self._finisher(on_complete)
         if stream:
             wire = _wire(toolset)
             source = stream_with_retries(
                 self.retry_policy,
                 lambda: iter(self._raw_streaming(normalized, wire, capture_thinking=capture_thinking, **kwargs)),
+                deadline=deadline,
             )
             pump = new_sync_pump(
                 source,
@@ -629,6 +636,7 @@ class BaseModel(ABC):
         turn = call_with_retries(
             self.retry_policy,
             lambda: self._raw_blocking(normalized, wire, capture_thinking=capture_thinking, **kwargs),
+            deadline=deadline,
         )
         return self._respond(turn, toolset, capture_thinking, finish, lambda call: TokiToolCallStream(call, _no_more))
 
@@ -643,12 +651,15 @@ class BaseModel(ABC):
         on_complete: Callable[[TurnResult], None] | None = None,
     ) -> Any:
         normalized, toolset = self._prepare(messages, tools, stream=stream, capture_thinking=capture_thinking)
+        # Once per call, before the first attempt: every attempt and retry shares the deadline.
+        deadline = start_call_deadline(self.timeouts)
         finish = self._finisher(on_complete)
         if stream:
             wire = _wire(toolset)
             source = astream_with_retries(
                 self.retry_policy,
                 lambda: aiter(self._araw_streaming(normalized, wire, capture_thinking=capture_thinking, **kwargs)),
+                deadline=deadline,
             )
             pump = new_async_pump(
                 source,
@@ -664,6 +675,7 @@ class BaseModel(ABC):
             turn = await acall_with_retries(
                 self.retry_policy,
                 lambda: self._araw_blocking(normalized, wire, capture_thinking=capture_thinking, **kwargs),
+                deadline=deadline,
             )
             return self._respond(
                 turn, toolset, capture_thinking, finish, lambda call: AsyncTokiToolCallStream(call, _ano_more)

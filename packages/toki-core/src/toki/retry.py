@@ -14,6 +14,9 @@ off by each backend, so the attempt count here is the number of requests on the 
 * A stream is retried only until its first event has been delivered: once any output has
   reached the caller, a failure is raised as is. Failing to open the stream counts as a
   failure before the first event.
+* Given the call's ``total`` deadline (``deadline=``, a ``time.monotonic()`` value), a retry that
+  could not start before it is not made: the last error is raised at once, not after a
+  pointless wait.
 * When retries run out, the last error is raised with ``attempts`` set to the number made.
 """
 
@@ -136,13 +139,26 @@ class RetryPolicy:
 NO_RETRY = RetryPolicy(max_retries=0)
 
 
+def _retry_delay(policy: RetryPolicy, error: BaseException, retry_number: int, deadline: float | None) -> float | None:
+    """The wait before the next attempt, or ``None`` to give up (the policy says so, or the wait
+    would outlast the call's deadline)."""
+    delay = policy.delay_for(error, retry_number)
+    if delay is not None and deadline is not None and time.monotonic() + delay >= deadline:
+        return None
+    return delay
+
+
 def _give_up(error: BaseException, attempts: int) -> None:
     if isinstance(error, TokiError):
         error.attempts = attempts
 
 
 def call_with_retries(
-    policy: RetryPolicy, attempt: Callable[[], T], *, sleep: Callable[[float], None] = time.sleep
+    policy: RetryPolicy,
+    attempt: Callable[[], T],
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    deadline: float | None = None,
 ) -> T:
     """Run ``attempt`` until it succeeds or the policy gives up."""
     retry_number = 0
@@ -151,7 +167,7 @@ def call_with_retries(
             return attempt()
         except Exception as error:
             retry_number += 1
-            delay = policy.delay_for(error, retry_number)
+            delay = _retry_delay(policy, error, retry_number, deadline)
             if delay is None:
                 _give_up(error, retry_number)
                 raise
@@ -159,7 +175,11 @@ def call_with_retries(
 
 
 async def acall_with_retries(
-    policy: RetryPolicy, attempt: Callable[[], Awaitable[T]], *, sleep: Callable[[float], Awaitable[None]] | None = None
+    policy: RetryPolicy,
+    attempt: Callable[[], Awaitable[T]],
+    *,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
+    deadline: float | None = None,
 ) -> T:
     """Async :func:`call_with_retries`."""
     import asyncio
@@ -171,7 +191,7 @@ async def acall_with_retries(
             return await attempt()
         except Exception as error:
             retry_number += 1
-            delay = policy.delay_for(error, retry_number)
+            delay = _retry_delay(policy, error, retry_number, deadline)
             if delay is None:
                 _give_up(error, retry_number)
                 raise
@@ -179,7 +199,11 @@ async def acall_with_retries(
 
 
 def stream_with_retries(
-    policy: RetryPolicy, open_stream: Callable[[], Iterator[E]], *, sleep: Callable[[float], None] = time.sleep
+    policy: RetryPolicy,
+    open_stream: Callable[[], Iterator[E]],
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    deadline: float | None = None,
 ) -> Iterator[E]:
     """Yield from ``open_stream()``, reopening it after a transient failure that happened before the first event."""
     retry_number = 0
@@ -198,7 +222,7 @@ def stream_with_retries(
             return
         except Exception as error:
             retry_number += 1
-            delay = None if delivered else policy.delay_for(error, retry_number)
+            delay = None if delivered else _retry_delay(policy, error, retry_number, deadline)
             if delay is None:
                 _give_up(error, retry_number)
                 raise
@@ -214,6 +238,7 @@ async def astream_with_retries(
     open_stream: Callable[[], AsyncIterator[E]],
     *,
     sleep: Callable[[float], Awaitable[None]] | None = None,
+    deadline: float | None = None,
 ) -> AsyncIterator[E]:
     """Async :func:`stream_with_retries`."""
     import asyncio
@@ -231,7 +256,7 @@ async def astream_with_retries(
             return
         except Exception as error:
             retry_number += 1
-            delay = None if delivered else policy.delay_for(error, retry_number)
+            delay = None if delivered else _retry_delay(policy, error, retry_number, deadline)
             if delay is None:
                 _give_up(error, retry_number)
                 raise

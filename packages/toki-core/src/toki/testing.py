@@ -12,6 +12,9 @@ blocking and streaming, and records every request it received::
         "It is sunny in Paris.",
     ])
     agent = Agent(model, tools=[GET_WEATHER])
+
+:func:`call_in_mode` makes one call on the sync or the async path, so a backend's tests can
+assert each behaviour on both with the same code.
 """
 
 from __future__ import annotations
@@ -37,7 +40,14 @@ from toki.raw_events import (
 from toki.retry import RetryPolicy
 from toki.types import FinishReason, TokiMessage, TokiUsageMetadata
 
-__all__ = ["ScriptExhaustedError", "ScriptedModel", "ScriptedRequest", "ScriptedToolCall", "ScriptedTurn"]
+__all__ = [
+    "ScriptExhaustedError",
+    "ScriptedModel",
+    "ScriptedRequest",
+    "ScriptedToolCall",
+    "ScriptedTurn",
+    "call_in_mode",
+]
 
 
 class ScriptExhaustedError(TokiError):
@@ -265,3 +275,40 @@ class ScriptedModel(BaseModel):
     ) -> int:
         """Async :meth:`count_tokens`."""
         return self.count_tokens(messages, tools=tools, kind=kind)
+
+
+def call_in_mode(
+    mode: Literal["sync", "async"],
+    model: BaseModel,
+    messages: Messages,
+    tools: MixedTools | None = None,
+    *,
+    stream: bool = False,
+    **kwargs: Any,
+) -> Any:
+    """Make one ``complete`` call on the sync or the async path and return what it gave.
+
+    A stream comes back as the list of its chunks. The async path runs in a fresh event loop
+    (``asyncio.run``) and, before that loop ends, awaits the model's ``aclose()`` if it has one,
+    so no connection outlives its loop.
+    """
+    if mode == "sync":
+        result: Any = model.complete(messages, tools, stream=stream, **kwargs)
+        return list(result) if stream else result
+    if mode != "async":
+        raise ValueError(f"mode must be 'sync' or 'async', got {mode!r}")
+    import asyncio  # here: importing toki.testing must stay cheap
+
+    async def call() -> Any:
+        try:
+            if stream:
+                chunks: Any = model.acomplete(messages, tools, stream=True, **kwargs)
+                return [chunk async for chunk in chunks]
+            pending: Any = model.acomplete(messages, tools, **kwargs)
+            return await pending
+        finally:
+            aclose = getattr(model, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    return asyncio.run(call())
