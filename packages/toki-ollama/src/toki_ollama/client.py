@@ -35,7 +35,6 @@ from toki.timeouts import Timeouts
 __all__ = [
     "DEFAULT_HOST",
     "AttemptClock",
-    "call_deadline",
     "make_async_client",
     "make_sync_client",
     "resolve_host",
@@ -44,10 +43,6 @@ __all__ = [
 #: Where the ollama client looks when neither ``host=`` nor ``OLLAMA_HOST`` says otherwise.
 DEFAULT_HOST = "http://127.0.0.1:11434"
 _DEFAULT_PORT = 11434
-
-#: The ``total`` deadline (a ``time.monotonic()`` value) of the public call being made, if any.
-#: Set once per call, before its first attempt, so that retries share one deadline.
-call_deadline: ContextVar[float | None] = ContextVar("toki_ollama_call_deadline", default=None)
 
 _current_attempt: ContextVar[AttemptClock | None] = ContextVar("toki_ollama_attempt", default=None)
 

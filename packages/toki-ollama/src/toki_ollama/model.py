@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 import warnings
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping
@@ -17,15 +16,16 @@ from typing import Any, ClassVar, Literal, TypeVar, cast, get_args
 
 import ollama
 from toki.errors import TokiAPIError, TokiConfigurationError, TokiResponseError, TokiStreamTruncatedError
+from toki.event_loops import bind_to_loop
 from toki.messages import normalize_messages
 from toki.model import BaseModel, Messages, MixedTools, RawChunk, _RawTurn  # pyright: ignore[reportPrivateUsage]
 from toki.retry import RetryPolicy, acall_with_retries, call_with_retries
-from toki.timeouts import Timeouts
+from toki.timeouts import Timeouts, call_deadline, start_call_deadline
 from toki.tool_schemas import ToolSet
 from toki.types import ReasoningEffort, TokiMessage
 from toki.warnings import TokiBackendQuirkWarning
 
-from toki_ollama.client import AttemptClock, call_deadline, make_async_client, make_sync_client, resolve_host
+from toki_ollama.client import AttemptClock, make_async_client, make_sync_client, resolve_host
 from toki_ollama.errors import PROVIDER, daemon_errors, total_timeout
 from toki_ollama.models import Attr, OllamaModelName, attributes_map
 from toki_ollama.pull import PullProgress, capabilities_of, is_installed, show_progress_by_default
@@ -199,9 +199,7 @@ class OllamaModel(BaseModel):
             if entry is not None:  # another task of this loop got there first
                 await client.close()
                 return entry[0]
-            keeper = _close_with_loop(client)
-            await anext(keeper)  # now the loop knows it, and shuts it down before closing
-            entry = self._async_clients[loop] = (client, keeper)
+            entry = self._async_clients[loop] = (client, await bind_to_loop(client.close))
         return entry[0]
 
     def close(self) -> None:
@@ -364,7 +362,6 @@ class OllamaModel(BaseModel):
 
     def _before_call(self, tools: ToolSet | None, *, stream: bool, capture_thinking: bool) -> None:
         super()._before_call(tools, stream=stream, capture_thinking=capture_thinking)
-        call_deadline.set(self._new_deadline())
         if stream and tools is not None and tools.streaming_names and not self._streaming_tools_warned:
             self._streaming_tools_warned = True
             names = ", ".join(sorted(tools.streaming_names))
@@ -377,12 +374,8 @@ class OllamaModel(BaseModel):
 
     # ------------------------------------------------------------------ chat
 
-    def _new_deadline(self) -> float | None:
-        total = self.timeouts.total
-        return None if total is None else time.monotonic() + total
-
     def _attempt_clock(self) -> AttemptClock:
-        clock = AttemptClock(self.timeouts, call_deadline.get())
+        clock = AttemptClock(self.timeouts, call_deadline())
         if clock.expired():
             raise total_timeout(self.host, clock)
         return clock
@@ -529,11 +522,8 @@ class OllamaModel(BaseModel):
             ValueError: for any ``kind`` other than ``'exact'``.
         """
         call = self._count_call(messages, tools, kind)
-        token = call_deadline.set(self._new_deadline())
-        try:
-            turn = call_with_retries(self.retry_policy, lambda: turn_from_events(self._stream(call)))
-        finally:
-            call_deadline.reset(token)
+        deadline = start_call_deadline(self.timeouts)
+        turn = call_with_retries(self.retry_policy, lambda: turn_from_events(self._stream(call)), deadline=deadline)
         return self._prompt_tokens(turn)
 
     async def acount_tokens(
@@ -545,24 +535,9 @@ class OllamaModel(BaseModel):
         async def attempt() -> _RawTurn:
             return turn_from_events([event async for event in self._astream(call)])
 
-        token = call_deadline.set(self._new_deadline())
-        try:
-            turn = await acall_with_retries(self.retry_policy, attempt)
-        finally:
-            call_deadline.reset(token)
+        deadline = start_call_deadline(self.timeouts)
+        turn = await acall_with_retries(self.retry_policy, attempt, deadline=deadline)
         return self._prompt_tokens(turn)
-
-
-async def _close_with_loop(client: ollama.AsyncClient) -> AsyncGenerator[None, None]:
-    """Closes ``client`` when finalized: at the event loop's ``shutdown_asyncgens()``, or when dropped.
-
-    An event loop offers no close hook, but it does finalize the async generators it has seen,
-    inside the loop, before closing; this generator rides on that to release the pool in time.
-    """
-    try:
-        yield
-    finally:
-        await client.close()
 
 
 def _close(iterator: object) -> None:

@@ -23,8 +23,8 @@ Time limits (:class:`toki.timeouts.Timeouts`), as enforced:
   starts, so changing it in place applies to every later read). It bounds the silence between
   any two reads, keep-alive comments included. Consequence: a server that sends its headers
   and then stays silent before the first event is cut after ``idle``, not ``first_chunk``.
-* ``total``: a deadline per attempt (toki's retry layer runs each attempt anew): every limit
-  above is capped by the time left, and the deadline is checked whenever bytes arrive.
+* ``total``: the call's deadline, shared by its attempts (:func:`toki.timeouts.call_deadline`):
+  every limit above is capped by the time left, and the deadline is checked whenever bytes arrive.
 
 Timeouts are reported with the phase of the limit that fired.
 """
@@ -59,7 +59,12 @@ class Exchange:
         headers: request headers (auth, content type, attribution).
         body: the encoded JSON body.
         timeouts: the model's time limits.
+        deadline: the call's ``total`` deadline on ``clock``, shared by every attempt of the call
+            (``None``: the exchange's own, ``timeouts.total`` from now).
         clock: monotonic time source (injectable for tests).
+
+    Attributes:
+        deadline: the ``total`` deadline in force (``None``: none).
     """
 
     def __init__(
@@ -69,6 +74,7 @@ class Exchange:
         body: bytes,
         timeouts: Timeouts,
         *,
+        deadline: float | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.url = url
@@ -77,7 +83,9 @@ class Exchange:
         self._timeouts = timeouts
         self._clock = clock
         self._started = clock()
-        self._deadline = None if timeouts.total is None else self._started + timeouts.total
+        if deadline is None and timeouts.total is not None:
+            deadline = self._started + timeouts.total
+        self.deadline = deadline
         #: Which limit is running: ``first_chunk`` until the headers arrive, then ``idle``.
         self.phase = "first_chunk"
         self._status: tuple[int, Mapping[str, str], str] | None = None
@@ -86,9 +94,9 @@ class Exchange:
     # ------------------------------------------------------------------ limits
 
     def _capped(self, seconds: float) -> float:
-        if self._deadline is None:
+        if self.deadline is None:
             return seconds
-        return max(_MIN_SECONDS, min(seconds, self._deadline - self._clock()))
+        return max(_MIN_SECONDS, min(seconds, self.deadline - self._clock()))
 
     def request_timeout(self) -> httpx.Timeout:
         """The httpx timeouts to send the request with."""
@@ -97,7 +105,7 @@ class Exchange:
         return httpx.Timeout(connect=connect, read=first, write=first, pool=connect)
 
     def _check_deadline(self, now: float) -> None:
-        if self._deadline is not None and now >= self._deadline:
+        if self.deadline is not None and now >= self.deadline:
             raise TokiTimeoutError(
                 f"the call ran out of time after {self._timeouts.total:g} s (total timeout)",
                 phase="total",
@@ -143,7 +151,7 @@ class Exchange:
     def transport_error(self, exc: httpx.HTTPError) -> TokiError:
         """Map an httpx exception raised during this exchange."""
         phase = self.phase
-        deadline = self._deadline
+        deadline = self.deadline
         if (
             isinstance(exc, httpx.TimeoutException)
             and deadline is not None
@@ -170,9 +178,10 @@ class StreamExchange(Exchange):
         body: bytes,
         timeouts: Timeouts,
         *,
+        deadline: float | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        super().__init__(url, headers, body, timeouts, clock=clock)
+        super().__init__(url, headers, body, timeouts, deadline=deadline, clock=clock)
         self._sse = SSEDecoder()
         self._chunks = ChunkDecoder()
 
@@ -233,9 +242,10 @@ class BlockingExchange(Exchange):
         body: bytes,
         timeouts: Timeouts,
         *,
+        deadline: float | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        super().__init__(url, headers, body, timeouts, clock=clock)
+        super().__init__(url, headers, body, timeouts, deadline=deadline, clock=clock)
         self._parts: list[bytes] = []
 
     def feed(self, data: bytes) -> None:

@@ -33,10 +33,11 @@ import httpx
 from toki.api_keys import read_api_key
 from toki.caching import CacheState, CacheStrategy
 from toki.errors import TokiConfigurationError, TokiResponseError
+from toki.event_loops import bind_to_loop
 from toki.messages import normalize_messages
 from toki.model import BaseModel, Messages, MixedTools, RawChunk, WireTools, _RawTurn
 from toki.retry import RetryPolicy, acall_with_retries, call_with_retries
-from toki.timeouts import Timeouts
+from toki.timeouts import Timeouts, call_deadline
 from toki.tool_schemas import ToolSet
 from toki.types import ReasoningEffort, TokenCountEstimate, TokiMessage
 from toki.warnings import TokiCacheWarning, TokiThinkingSupportWarning
@@ -246,7 +247,7 @@ class OpenRouterModel(BaseModel):
         self, messages: list[TokiMessage], tools: WireTools | None, capture_thinking: bool, kwargs: dict[str, Any]
     ) -> StreamExchange:
         body = self._body(messages, tools, stream=True, capture_thinking=capture_thinking, kwargs=kwargs)
-        return StreamExchange(self._url, self._headers, body, self.timeouts)
+        return StreamExchange(self._url, self._headers, body, self.timeouts, deadline=call_deadline())
 
     def _blocking_exchange(
         self,
@@ -259,7 +260,7 @@ class OpenRouterModel(BaseModel):
         body = self._body(
             messages, tools, stream=False, capture_thinking=capture_thinking, kwargs=kwargs, use_cache=use_cache
         )
-        return BlockingExchange(self._url, self._headers, body, self.timeouts)
+        return BlockingExchange(self._url, self._headers, body, self.timeouts, deadline=call_deadline())
 
     # ------------------------------------------------------------------ sync shell
 
@@ -330,8 +331,7 @@ class OpenRouterModel(BaseModel):
         if pool is None:
             self._drop_finished_pools()
             client = httpx.AsyncClient(limits=_LIMITS, timeout=_default_timeout(self.timeouts))
-            pool = self._async_pools[loop] = _AsyncPool(client, _close_at_loop_shutdown(client))
-            await pool.guard.__anext__()  # registers the guard with this loop
+            pool = self._async_pools[loop] = _AsyncPool(client, await bind_to_loop(client.aclose))
         return pool.client
 
     def _drop_finished_pools(self) -> None:
@@ -407,7 +407,7 @@ class OpenRouterModel(BaseModel):
         if kind == "offline":
             return _offline_count(self.model, normalized, wire, safety_factor)
         exchange = self._count_exchange(normalized, wire)
-        turn = call_with_retries(self.retry_policy, lambda: self._blocking(exchange))
+        turn = call_with_retries(self.retry_policy, lambda: self._blocking(exchange), deadline=exchange.deadline)
         return _prompt_tokens(turn)
 
     async def acount_tokens(
@@ -423,7 +423,9 @@ class OpenRouterModel(BaseModel):
         if kind == "offline":
             return await asyncio.to_thread(_offline_count, self.model, normalized, wire, safety_factor)
         exchange = self._count_exchange(normalized, wire)
-        turn = await acall_with_retries(self.retry_policy, lambda: self._ablocking(exchange))
+        turn = await acall_with_retries(
+            self.retry_policy, lambda: self._ablocking(exchange), deadline=exchange.deadline
+        )
         return _prompt_tokens(turn)
 
     def _count_inputs(
@@ -493,15 +495,6 @@ class OpenRouterModel(BaseModel):
 class _AsyncPool(NamedTuple):
     client: httpx.AsyncClient
     guard: AsyncGenerator[None, None]
-
-
-async def _close_at_loop_shutdown(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
-    """Parked at its ``yield`` for the life of ``client``; closing it (``aclose()``, or the loop's
-    ``shutdown_asyncgens()`` at the end of ``asyncio.run``) closes the client on its own loop."""
-    try:
-        yield
-    finally:
-        await client.aclose()
 
 
 def _check_cache(cache: object) -> None:
