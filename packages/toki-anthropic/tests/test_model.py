@@ -28,6 +28,7 @@ from toki.errors import (
     TokiNotFoundError,
     TokiPermissionDeniedError,
     TokiRateLimitError,
+    TokiResponseError,
     TokiServerError,
     TokiStreamTruncatedError,
 )
@@ -446,10 +447,14 @@ def test_missing_message_stop_is_truncation(sim: AnthropicSim, make_model: MakeM
 
 
 def test_undecodable_event_is_never_a_silent_success(sim: AnthropicSim, make_model: MakeModel, run: Run) -> None:
-    # litellm drops the rest of an Anthropic stream after an event it cannot decode.
-    sim.enqueue(Turn(content=["a", "b", "c"]).with_faults(Fault.malformed_event(after=3)))
-    with pytest.raises(TokiStreamTruncatedError):
-        run(make_model(max_retries=0), HI, stream=True)
+    # litellm would skip an Anthropic event it cannot decode and carry on without it.
+    sim.enqueue(*[Turn(content=["a", "b", "c"]).with_faults(Fault.malformed_event(after=3))] * 2)
+    with pytest.raises(
+        TokiResponseError, match="malformed 'content_block_delta' event: its data is not valid JSON"
+    ) as caught:
+        run(make_model(max_retries=1), HI, stream=True)
+    assert type(caught.value) is TokiResponseError and caught.value.attempts == 1
+    assert len(sim.requests) == 1
 
 
 def test_connection_cut_mid_stream(sim: AnthropicSim, make_model: MakeModel, run: Run) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from simulators import GeminiSim
@@ -21,29 +21,7 @@ _HERE = str(Path(__file__).parent)
 if _HERE not in sys.path:  # pytest's importlib mode does not add test directories
     sys.path.insert(0, _HERE)
 
-from toki_google_testkit import MakeModel, Run, call_in_mode  # noqa: E402  (needs the path set up above)
-
-#: What litellm does that the suite's ``filterwarnings = error`` would otherwise turn into errors
-#: inside litellm (breaking the call under test) or into unraisable-exception errors later:
-#: pydantic deprecation and TypedDict warnings raised while litellm builds its types, and the event
-#: loop (with its AF_UNIX socket pair) that litellm's sync OpenAI path creates as the thread's
-#: current loop via ``asyncio.get_event_loop()`` and never closes. Nothing toki itself emits.
-LITELLM_WARNINGS = (
-    "ignore::pydantic.warnings.PydanticDeprecatedSince211",
-    "ignore:Item .* is using the `ReadOnly` qualifier:UserWarning",
-    "ignore:Pydantic serializer warnings:UserWarning",
-    "ignore:unclosed event loop:ResourceWarning",
-    "ignore:unclosed <socket.socket fd=[0-9]+, family=1,:ResourceWarning",
-    "ignore:Exception ignored in. <function BaseEventLoop.__del__:pytest.PytestUnraisableExceptionWarning",
-    "ignore:Exception ignored in. <socket.socket fd=[0-9]+, family=1,:pytest.PytestUnraisableExceptionWarning",
-)
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Register the litellm filters for the whole session (the leaked loop may be collected anywhere)."""
-    for spec in LITELLM_WARNINGS:
-        config.addinivalue_line("filterwarnings", spec)
-
+from toki_google_testkit import MakeModel, Mode, Run, call_in_mode  # noqa: E402  (needs the path set up above)
 
 #: Small limits so failure tests stay fast; generous enough for a loaded CI machine.
 TEST_TIMEOUTS = Timeouts(connect=2.0, first_chunk=5.0, idle=5.0)
@@ -78,12 +56,12 @@ def make_model(sim: GeminiSim) -> Iterator[MakeModel]:
 
 
 @pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> str:
+def mode(request: pytest.FixtureRequest) -> Mode:
     """Which path a test exercises."""
-    return str(request.param)
+    return cast(Mode, request.param)
 
 
 @pytest.fixture
-def run(mode: str) -> Run:
+def run(mode: Mode) -> Run:
     """``run(model, messages, tools=None, stream=False, **kwargs)``: one call on the test's path."""
     return lambda *args, **kwargs: call_in_mode(mode, *args, **kwargs)

@@ -348,9 +348,12 @@ def test_stream_without_finish_reason_is_truncated(sim: GeminiSim, make_model: M
 
 
 def test_undecodable_event_is_never_a_silent_success(sim: GeminiSim, make_model: MakeModel, run: Run) -> None:
-    sim.enqueue(Turn(content=["a", "b", "c", "d"]).with_faults(Fault.malformed_event(after=2)))
-    with pytest.raises(TokiResponseError):
-        run(make_model(max_retries=0), HI, stream=True)
+    # litellm's Gemini parser would buffer the bad event and silently drop the rest of the stream.
+    sim.enqueue(*[Turn(content=["a", "b", "c", "d"]).with_faults(Fault.malformed_event(after=2))] * 2)
+    with pytest.raises(TokiResponseError, match="malformed 'message' event: its data is not valid JSON") as caught:
+        run(make_model(max_retries=1), HI, stream=True)
+    assert type(caught.value) is TokiResponseError and caught.value.attempts == 1
+    assert len(sim.requests) == 1
 
 
 def test_connection_cut(sim: GeminiSim, make_model: MakeModel, run: Run) -> None:

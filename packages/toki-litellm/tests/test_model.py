@@ -17,7 +17,7 @@ from toki.errors import TokiConfigurationError, TokiServerError, TokiStreamTrunc
 from toki.timeouts import Timeouts
 from toki.warnings import TokiThinkingSupportWarning
 from toki_litellm import LiteLLMModel
-from toki_litellm_testkit import MakeModel, Run
+from toki_litellm_testkit import MakeModel, Mode, Run, call_in_mode
 
 HI = [{"role": "user", "content": "hi"}]
 TOOL: dict[str, Any] = {
@@ -67,13 +67,12 @@ def test_truncation_on_every_route(routed: tuple[Any, Callable[..., LiteLLMModel
 
 @pytest.mark.parametrize(("fault", "phase"), [(Fault.stall(30), "first_chunk"), (Fault.stall(30, after=2), "idle")])
 def test_time_limits_on_every_route(
-    routed: tuple[Any, Callable[..., LiteLLMModel]], mode: str, fault: Fault, phase: str
+    routed: tuple[Any, Callable[..., LiteLLMModel]], mode: Mode, fault: Fault, phase: str
 ) -> None:
     sim, make = routed
     model = make(timeout=Timeouts(connect=1.0, first_chunk=0.4, idle=0.4), max_retries=0)
     sim.enqueue(Turn(content=["a", "b", "c"]).with_faults(fault))
     from toki_litellm.lazy import load_litellm
-    from toki_litellm_testkit import call_in_mode
 
     load_litellm()  # its import alone can take seconds on a busy machine
     started = time.monotonic()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from toki.timeouts import Timeouts
@@ -63,9 +64,25 @@ def test_async_clients_per_event_loop() -> None:
     pool = ClientPool(OPENAI, api_key="k", api_base="http://127.0.0.1:9/v1", timeouts=Timeouts())
 
     async def get() -> object:
-        client = pool.aclient()
-        assert pool.aclient() is client
+        client = await pool.aclient()
+        assert await pool.aclient() is client
         await pool.aclose()
         return client
 
     assert asyncio.run(get()) is not asyncio.run(get())
+
+
+def test_async_client_closes_with_its_event_loop() -> None:
+    """A client left open when its ``asyncio.run`` ends is closed by the loop's shutdown, inside it."""
+    pool = ClientPool(ANTHROPIC, api_key="k", api_base="http://127.0.0.1:9", timeouts=Timeouts())
+    seen: list[Any] = []
+
+    async def use() -> None:
+        handler = await pool.aclient()
+        seen.append(handler.client)
+        assert not handler.client.is_closed
+
+    asyncio.run(use())
+    assert seen[0].is_closed
+    asyncio.run(use())  # the next loop gets a fresh client
+    assert seen[1] is not seen[0] and seen[1].is_closed

@@ -74,7 +74,8 @@ def _names(exc: BaseException) -> set[str]:
 
 def _is_transport(exc: BaseException) -> bool:
     names = _names(exc)
-    if "TransportError" in names and "httpx" in type(exc).__module__:
+    # toki_litellm.transport reports some httpx failures under its own TransportError subclass.
+    if "TransportError" in names and type(exc).__module__.startswith(("httpx", "toki_litellm")):
         return True
     if "APIConnectionError" in names and type(exc).__module__.startswith("openai"):
         return True
@@ -169,6 +170,8 @@ def map_error(
     """
     if isinstance(exc, TokiError):
         return exc
+    if call is not None and call.guard is not None and call.guard.error is not None:
+        return call.guard.error  # toki refused an event; litellm wrapped the refusal on its way up
     chain = _chain(exc)
     top_message = _clean(str(exc)) or type(exc).__name__
 

@@ -21,7 +21,7 @@ from toki.errors import TokiResponseError, TokiStreamTruncatedError, TokiTimeout
 from toki.messages import normalize_messages
 from toki.model import BaseModel, Messages, MixedTools, RawChunk, WireTools, _RawTurn
 from toki.retry import RetryPolicy
-from toki.timeouts import Timeouts
+from toki.timeouts import Timeouts, call_deadline, start_call_deadline
 from toki.tool_schemas import ToolSet
 from toki.types import ReasoningEffort, TokenCountEstimate, TokiMessage
 
@@ -188,7 +188,8 @@ class LiteLLMBackend(BaseModel):
         )
 
     def _wire_call(self, *, stream: bool) -> WireCall:
-        return WireCall(self.timeouts, self._route if stream and self._pool.enabled else None)
+        route = self._route if stream and self._pool.enabled else None
+        return WireCall(self.timeouts, route, deadline=call_deadline(), provider=self.provider)
 
     # ------------------------------------------------------------------ sync
 
@@ -267,7 +268,7 @@ class LiteLLMBackend(BaseModel):
     async def _ablocking(self, request: Request) -> _RawTurn:
         litellm = load_litellm()
         call = self._wire_call(stream=False)
-        client = self._pool.aclient()
+        client = await self._pool.aclient()
         if client is not None:
             request.options["client"] = client
         token = call.activate()
@@ -293,7 +294,7 @@ class LiteLLMBackend(BaseModel):
         exhausted = False
         try:
             await self._abefore_request(request)
-            client = self._pool.aclient()
+            client = await self._pool.aclient()
             if client is not None:
                 request.options["client"] = client
             token = call.activate()
@@ -359,11 +360,13 @@ class LiteLLMBackend(BaseModel):
 
     def _count_round_trip(self, messages: Messages, tools: MixedTools | None) -> int:
         request = self._count_request(messages, tools)
+        start_call_deadline(self.timeouts)
         turn = self._blocking(request)
         return self._prompt_tokens(turn)
 
     async def _acount_round_trip(self, messages: Messages, tools: MixedTools | None) -> int:
         request = self._count_request(messages, tools)
+        start_call_deadline(self.timeouts)
         turn = await self._ablocking(request)
         return self._prompt_tokens(turn)
 

@@ -24,11 +24,13 @@ import functools
 import threading
 import time
 import weakref
-from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from toki.event_loops import bind_to_loop
 from toki.timeouts import Timeouts
 
+from toki_litellm.guards import DocumentGuard, EventGuard, Guard
 from toki_litellm.lazy import load_litellm
 from toki_litellm.routes import Route
 
@@ -46,10 +48,14 @@ class WireCall:
     Args:
         timeouts: the model's time limits.
         route: the route whose terminal markers streamed bodies are watched for (``None``: none are).
+        deadline: the call's ``total`` deadline (``time.monotonic()``), shared by its attempts
+            (``None``: ``timeouts.total`` from now).
+        provider: toki's name of the backend, for errors raised on the wire.
 
     Attributes:
         watched: a streamed body is being watched for its terminal marker.
         terminal_seen: a terminal marker appeared in the watched body.
+        guard: the checker of the watched body's events, when it is an event stream.
         body_started: response body bytes have arrived (timeouts after this are ``idle``).
         responses: the HTTP responses this call opened.
     """
@@ -59,6 +65,8 @@ class WireCall:
         "_tail",
         "body_started",
         "deadline",
+        "guard",
+        "provider",
         "read_limit",
         "responses",
         "route",
@@ -68,16 +76,27 @@ class WireCall:
         "watched",
     )
 
-    def __init__(self, timeouts: Timeouts, route: Route | None = None) -> None:
+    def __init__(
+        self,
+        timeouts: Timeouts,
+        route: Route | None = None,
+        *,
+        deadline: float | None = None,
+        provider: str | None = None,
+    ) -> None:
         self.timeouts = timeouts
         self.route = route
+        self.provider = provider
+        self.guard: Guard | None = None
         self.terminal: tuple[bytes, ...] = ()
         self.watched = False
         self.terminal_seen = False
         self.body_started = False
         self.responses: list[Any] = []
         self.read_limit = max(timeouts.first_chunk, timeouts.idle)
-        self.deadline = None if timeouts.total is None else time.monotonic() + timeouts.total
+        if deadline is None and timeouts.total is not None:
+            deadline = time.monotonic() + timeouts.total
+        self.deadline = deadline
         self._tail = b""
         self._keep = 0
 
@@ -102,6 +121,24 @@ class WireCall:
             read = max(0.001, min(read, left))
         connect = self.timeouts.connect if left is None else max(0.001, min(self.timeouts.connect, left))
         return {"connect": connect, "read": read, "write": read, "pool": connect}
+
+    def attach(self, response: Any) -> None:
+        """Take charge of a response this call opened: watch it, and guard a successful body.
+
+        A streamed body is watched for its terminal marker and, when it is an event stream,
+        checked event by event (:class:`~toki_litellm.guards.EventGuard`); a blocking JSON body
+        must be a JSON object (:class:`~toki_litellm.guards.DocumentGuard`). Error bodies pass
+        untouched, for litellm to read.
+        """
+        self.responses.append(response)
+        content_type = response.headers.get("content-type", "")
+        ok = response.status_code < 400
+        if self.watch(response.request.url.path):
+            self.guard = EventGuard(self.provider) if ok and content_type.startswith("text/event-stream") else None
+        elif ok and self.route is None and "json" in content_type:
+            self.guard = DocumentGuard(self.provider)
+        else:
+            self.guard = None
 
     def watch(self, path: str) -> bool:
         """Start watching a streamed response to ``path`` for its terminal marker (``False``: not watched)."""
@@ -128,6 +165,26 @@ class WireCall:
                 self.terminal_seen = True
                 return
         self._tail = window[-self._keep :] if self._keep else b""
+
+    def take(self, data: bytes) -> bytes:
+        """The next piece of the current response body, observed and guarded: the bytes to hand on.
+
+        Call :meth:`check` once they are handed on.
+        """
+        self.observe(data)
+        guard = self.guard
+        return data if guard is None else guard.feed(data)
+
+    def end(self) -> bytes:
+        """The current response body has ended: the guard's last bytes to hand on (then :meth:`check`)."""
+        guard = self.guard
+        return b"" if guard is None or guard.error is not None else guard.finish()
+
+    def check(self) -> None:
+        """Raise the guard's error once the body has turned out bad."""
+        guard = self.guard
+        if guard is not None and guard.error is not None:
+            raise guard.error
 
     def close(self) -> None:
         """Close every response this call opened (a no-op for those already closed)."""
@@ -156,9 +213,8 @@ def _on_response(response: Any) -> None:
     call = _CURRENT.get()
     if call is None:
         return
-    call.responses.append(response)
-    if call.watch(response.request.url.path):
-        response.stream = _observed_stream_classes()[0](response.stream, call)
+    call.attach(response)
+    response.stream = _httpx_classes().sync_stream(response.stream, call)
 
 
 async def _aon_request(request: Any) -> None:
@@ -169,19 +225,35 @@ async def _aon_response(response: Any) -> None:
     call = _CURRENT.get()
     if call is None:
         return
-    call.responses.append(response)
-    if call.watch(response.request.url.path):
-        response.stream = _observed_stream_classes()[1](response.stream, call)
+    call.attach(response)
+    response.stream = _httpx_classes().async_stream(response.stream, call)
+
+
+class _HttpxClasses(NamedTuple):
+    sync_stream: type[Any]
+    async_stream: type[Any]
+    async_transport: type[Any]
 
 
 @functools.cache
-def _observed_stream_classes() -> tuple[type[Any], type[Any]]:
-    """Byte streams that show each piece of a body to their call first.
+def _httpx_classes() -> _HttpxClasses:
+    """The byte streams and transport through which toki sees litellm's HTTP traffic.
 
-    Built on first use so that importing this module does not import httpx; they must subclass
-    httpx's stream types, which httpx checks when a response is closed.
+    * the streams show each piece of a body to their call first (terminal marker, guard) and
+      hand on what the guard lets through;
+    * httpx's ``RemoteProtocolError`` and ``ConnectError`` leave them (and the async transport)
+      as :class:`ConnectionLost`: litellm's async handler quietly resends a request after those
+      two, which would add attempts behind toki's retry policy.
+
+    Built on first use so that importing this module does not import httpx; the streams must
+    subclass httpx's stream types, which httpx checks when a response is closed.
     """
     import httpx
+
+    lost_on = (httpx.RemoteProtocolError, httpx.ConnectError)
+
+    class ConnectionLost(httpx.NetworkError):
+        """A dropped or refused connection, reported under a class litellm does not resend on."""
 
     class SyncObserved(httpx.SyncByteStream):
         def __init__(self, inner: Any, call: WireCall) -> None:
@@ -189,10 +261,19 @@ def _observed_stream_classes() -> tuple[type[Any], type[Any]]:
             self._call = call
 
         def __iter__(self) -> Iterator[bytes]:
-            observe = self._call.observe
-            for data in self._inner:
-                observe(data)
-                yield data
+            call = self._call
+            try:
+                for data in self._inner:
+                    passed = call.take(data)
+                    if passed:
+                        yield passed
+                    call.check()
+                tail = call.end()
+                if tail:
+                    yield tail
+                call.check()
+            except lost_on as exc:
+                raise ConnectionLost(str(exc)) from exc
 
         def close(self) -> None:
             self._inner.close()
@@ -203,15 +284,31 @@ def _observed_stream_classes() -> tuple[type[Any], type[Any]]:
             self._call = call
 
         async def __aiter__(self) -> AsyncIterator[bytes]:
-            observe = self._call.observe
-            async for data in self._inner:
-                observe(data)
-                yield data
+            call = self._call
+            try:
+                async for data in self._inner:
+                    passed = call.take(data)
+                    if passed:
+                        yield passed
+                    call.check()
+                tail = call.end()
+                if tail:
+                    yield tail
+                call.check()
+            except lost_on as exc:
+                raise ConnectionLost(str(exc)) from exc
 
         async def aclose(self) -> None:
             await self._inner.aclose()
 
-    return SyncObserved, AsyncObserved
+    class AsyncTransport(httpx.AsyncHTTPTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            try:
+                return await super().handle_async_request(request)
+            except lost_on as exc:
+                raise ConnectionLost(str(exc)) from exc
+
+    return _HttpxClasses(SyncObserved, AsyncObserved, AsyncTransport)
 
 
 def _httpx_timeout(timeouts: Timeouts) -> Any:
@@ -234,7 +331,8 @@ class ClientPool:
         self._timeouts = timeouts
         self._lock = threading.Lock()
         self._sync: tuple[Any, Any] | None = None  # (client handed to litellm, httpx client under it)
-        self._async: dict[int, tuple[weakref.ref[asyncio.AbstractEventLoop], Any, Any]] = {}
+        # id(loop) -> (the loop, the client handed to litellm, the guard that closes its httpx client)
+        self._async: dict[int, tuple[weakref.ref[asyncio.AbstractEventLoop], Any, AsyncGenerator[None, None]]] = {}
 
     @property
     def enabled(self) -> bool:
@@ -252,8 +350,12 @@ class ClientPool:
                     self._sync = self._build(sync=True)
         return self._sync[0]
 
-    def aclient(self) -> Any:
-        """The async client of the running event loop (``None``: let litellm choose)."""
+    async def aclient(self) -> Any:
+        """The async client of the running event loop (``None``: let litellm choose).
+
+        Each loop gets its own, closed when that loop shuts down (``asyncio.run`` does) or by
+        :meth:`aclose`.
+        """
         if not self.enabled:
             return None
         import asyncio  # here, not at import time: it costs tens of milliseconds
@@ -262,13 +364,13 @@ class ClientPool:
         entry = self._async.get(id(loop))
         if entry is not None and entry[0]() is loop:
             return entry[1]
-        # Clients of loops that are gone cannot be closed any more; drop them with their loop.
+        # Entries of loops that are gone: their clients were closed when those loops shut down.
         for key, (ref, _, _) in list(self._async.items()):
             dead = ref()
             if dead is None or dead.is_closed():
                 del self._async[key]
         client, http = self._build(sync=False)
-        self._async[id(loop)] = (weakref.ref(loop), client, http)
+        self._async[id(loop)] = (weakref.ref(loop), client, await bind_to_loop(http.aclose))
         return client
 
     def _build(self, *, sync: bool) -> tuple[Any, Any]:
@@ -305,7 +407,7 @@ class ClientPool:
             return HTTPHandler(timeout=timeout, client=http), http
         handler = AsyncHTTPHandler(
             timeout=timeout,
-            transport=httpx.AsyncHTTPTransport(),
+            transport=_httpx_classes().async_transport(),
             event_hooks={"request": [_aon_request], "response": [_aon_response]},
         )
         return handler, handler.client  # the handler built this httpx client over toki's transport
@@ -325,4 +427,4 @@ class ClientPool:
         loop = asyncio.get_running_loop()
         entry = self._async.pop(id(loop), None)
         if entry is not None and entry[0]() is loop:
-            await entry[2].aclose()
+            await entry[2].aclose()  # the loop guard: it closes the httpx client
