@@ -309,3 +309,43 @@ def test_blocks_are_found() -> None:
     assert any(case.block.readme.name == "README.md" and case.block.readme.parent == ROOT for case in PYTHON_CASES)
     assert sum(case.expected is not None for case in PYTHON_CASES) >= 1
     assert COMMANDS, "no toki command found in the READMEs' bash blocks"
+
+
+def test_the_reliability_table_names_tests_that_exist() -> None:
+    """Every test the README's reliability table cites (names, ``*`` patterns, ``[param]`` ids) is
+    a test function of the file it points at (``F`` is the fault suite), so the table cannot rot."""
+    import fnmatch
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("### Reliability\n") :]
+    section = section[: section.index("\n### ", 1)]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and "test_" in line]
+    assert len(rows) >= 10, "the reliability table lost its rows"
+    files = {"F": ROOT / "tests-integration" / "test_faults.py"}
+    defined: dict[Path, set[str]] = {}
+
+    def tests_in(path: Path) -> set[str]:
+        if path not in defined:
+            source = path.read_text(encoding="utf-8")
+            defined[path] = set(re.findall(r"^(?:async )?def (test_\w+)", source, re.MULTILINE))
+        return defined[path]
+
+    cited = 0
+    for row in rows:
+        proofs = row.rstrip(" |").rsplit(" | ", 1)[1]
+        current: Path | None = None
+        for token in re.findall(r"`[^`]+`|\bF\b", proofs):
+            if token == "F":
+                current = files["F"]
+                continue
+            name = token.strip("`")
+            if name.endswith(".py"):
+                matches = [p for p in ROOT.glob(f"**/{name}") if ".venv" not in p.parts]
+                assert matches, f"{name} does not exist"
+                current = next((p for p in matches if str(p).endswith(name)), matches[0])
+                continue
+            assert current is not None, f"{name!r} is cited without its file: {row[:80]}"
+            pattern = name.split("[", 1)[0]
+            assert fnmatch.filter(tests_in(current), pattern), f"{current.name} has no test {pattern}"
+            cited += 1
+    assert cited >= 25
