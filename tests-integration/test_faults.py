@@ -718,13 +718,8 @@ async def test_in_band_error(case: BackendCase, sim: ProtocolSim, make: MakeMode
 
 #: Keep-alives before the first event, per protocol: (count, SSE comment text). SSE protocols get
 #: 100,000 comment lines of ~60 bytes (6 MB); Ollama's keep-alives are content-less NDJSON lines
-#: of ~100 bytes, each parsed as an event (30,000 make 3 MB). litellm's Anthropic stream builds a
-#: pydantic chunk object for every SSE line, comments and blank lines included (~0.25 ms each,
-#: 8x more under tracemalloc): fewer, longer comments carry the same volume there.
-KEEPALIVES: dict[str, tuple[int, str]] = {
-    "ollama": (30_000, ""),
-    "anthropic": (2_000, "keep-alive " + "." * 2_500),
-}
+#: of ~100 bytes, each parsed as an event (30,000 make 3 MB).
+KEEPALIVES: dict[str, tuple[int, str]] = {"ollama": (30_000, "")}
 DEFAULT_KEEPALIVES = (100_000, "keep-alive " + "." * 45)
 #: What a client that buffers keep-alives would hold, at least; a flat one stays far below.
 PEAK_LIMIT = 1_500_000
