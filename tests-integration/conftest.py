@@ -1,7 +1,10 @@
-"""Shared pytest fixtures for the integration tests: one started provider simulator per test.
+"""Shared pytest fixtures for the integration tests: started provider simulators, and the
+backend x mode matrix of the suites written once for every backend.
 
-Each fixture starts its simulator on a free 127.0.0.1 port and stops it after the test (stopping
-wakes stalled connections and closes every socket). Only simulator fixtures belong here.
+Each simulator fixture starts its server on a free 127.0.0.1 port and stops it after the test
+(stopping wakes stalled connections and closes every socket). ``case`` x ``mode`` parametrize a
+test over every landed backend (:data:`harness.BACKENDS`) and every call mode; ``sim`` is the
+started simulator of the test's backend. A module may override any of them.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ if importlib.util.find_spec("simulators") is None:
     # pytest's `pythonpath` should list tests-integration; until it does, collection must not break.
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from simulators import AnthropicSim, GeminiSim, OllamaSim, OpenAIChatSim, OpenRouterSim
+from harness import BACKENDS, MODES, BackendCase, Mode
+from simulators import AnthropicSim, GeminiSim, OllamaSim, OpenAIChatSim, OpenRouterSim, ProtocolSim
 
 
 @pytest.fixture
@@ -53,3 +57,22 @@ def ollama_sim() -> Iterator[OllamaSim]:
     """An Ollama daemon simulator; point the ollama client at `host=ollama_sim.base_url`."""
     with OllamaSim() as sim:
         yield sim
+
+
+@pytest.fixture(params=BACKENDS, ids=[case.name for case in BACKENDS])
+def case(request: pytest.FixtureRequest) -> BackendCase:
+    """One landed backend (a test using it runs once per backend)."""
+    return request.param
+
+
+@pytest.fixture(params=MODES, ids=[mode.id for mode in MODES])
+def mode(request: pytest.FixtureRequest) -> Mode:
+    """One call mode: sync or async, blocking or streaming."""
+    return request.param
+
+
+@pytest.fixture
+def sim(case: BackendCase) -> Iterator[ProtocolSim]:
+    """The started simulator of ``case``'s provider."""
+    with case.sim_class() as started:
+        yield started

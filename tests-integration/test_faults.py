@@ -154,22 +154,6 @@ def _shared_tls_context() -> Iterator[None]:
     default.create_ssl_context = original
 
 
-@pytest.fixture(params=BACKENDS, ids=[case.name for case in BACKENDS])
-def case(request: pytest.FixtureRequest) -> BackendCase:
-    return request.param
-
-
-@pytest.fixture(params=MODES, ids=[mode.id for mode in MODES])
-def mode(request: pytest.FixtureRequest) -> Mode:
-    return request.param
-
-
-@pytest.fixture
-def sim(case: BackendCase) -> Iterator[ProtocolSim]:
-    with case.sim_class() as started:
-        yield started
-
-
 @pytest.fixture
 async def make(case: BackendCase, sim: ProtocolSim) -> AsyncIterator[MakeModel]:
     """Build models aimed at ``sim`` with ``retries`` retries on a tiny backoff; all closed at teardown."""

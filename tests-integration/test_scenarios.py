@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from harness import BACKENDS, MODES, BackendCase, Mode, chat_requests, close_model, conversation, run_agent
+from harness import MODES, BackendCase, Mode, chat_requests, close_model, conversation, run_agent
 from simulators import Fault, ProtocolSim, ToolCallScript, Turn, Usage
 from toki import (
     Agent,
@@ -65,22 +65,6 @@ def quirk_warning(case: BackendCase) -> contextlib.AbstractContextManager[Any]:
     if case.quirk_warns_streaming_tools:
         return pytest.warns(TokiBackendQuirkWarning, match="(?i)whole|one chunk|full")
     return contextlib.nullcontext()
-
-
-@pytest.fixture(params=BACKENDS, ids=[case.name for case in BACKENDS])
-def case(request: pytest.FixtureRequest) -> BackendCase:
-    return request.param
-
-
-@pytest.fixture(params=MODES, ids=[mode.id for mode in MODES])
-def mode(request: pytest.FixtureRequest) -> Mode:
-    return request.param
-
-
-@pytest.fixture
-def sim(case: BackendCase) -> Iterator[ProtocolSim]:
-    with case.sim_class() as started:
-        yield started
 
 
 @pytest.fixture
