@@ -167,6 +167,25 @@ def test_async_paths_create_with_the_async_client(sim: GeminiSim, make_model: Ma
     assert all(r.json_object()["cachedContent"] for r in sim.requests_for("generate"))
 
 
+def test_a_finished_loop_closes_its_caching_clients(sim: GeminiSim, make_model: MakeModel) -> None:
+    """Without ``aclose()``, the google-genai client an ``asyncio.run`` created is closed as that loop ends."""
+    model = make_model(cache="rolling")
+    sim.set_default(Turn(content="ok"))
+    seen: list[Any] = []
+
+    async def go() -> str:
+        answer = await model.acomplete(_conversation())
+        seen.extend(entry[1] for entry in model._genai_async.values())  # pyright: ignore[reportPrivateUsage]
+        return answer
+
+    assert asyncio.run(go()) == "ok"
+    assert len(_creates(sim)) == 1 and len(seen) == 1
+    http = seen[0]._api_client._async_httpx_client  # pyright: ignore[reportPrivateUsage]
+    assert http.is_closed
+    assert asyncio.run(go()) == "ok"  # the next loop reuses the cache resource without that client
+    assert len(_creates(sim)) == 1
+
+
 def test_cached_prefix_is_translated_faithfully(sim: GeminiSim, make_model: MakeModel, run: Run) -> None:
     model = make_model(cache="rolling")
     sim.set_default(Turn(content="ok"))

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from toki.api_keys import read_api_key
 from toki.caching import CacheStrategy
 from toki.errors import TokiConfigurationError
+from toki.event_loops import bind_to_loop
 from toki.model import Messages, MixedTools
 from toki.timeouts import Timeouts
 from toki.types import ReasoningEffort, TokiMessage
@@ -170,7 +171,8 @@ class GoogleModel(RoundTripCountingBackend):
                     self._genai_sync = (client, http)
         return self._genai_sync[0]
 
-    def _agenai(self) -> Any:
+    async def _agenai(self) -> Any:
+        """The google-genai client of the running loop; it is closed when that loop shuts down."""
         import asyncio  # here, not at import time: it costs tens of milliseconds
 
         loop = asyncio.get_running_loop()
@@ -186,7 +188,12 @@ class GoogleModel(RoundTripCountingBackend):
                 del self._genai_async[key]
         http = httpx.AsyncClient(timeout=self.timeouts.connect)
         client = genai.Client(api_key=self._api_key, http_options=self._http_options(http, sync=False))
-        self._genai_async[id(loop)] = (weakref.ref(loop), client, http)
+
+        async def release() -> None:
+            await client.aio.aclose()
+            await http.aclose()
+
+        self._genai_async[id(loop)] = (weakref.ref(loop), client, await bind_to_loop(release))
         return client
 
     def close(self) -> None:
@@ -207,8 +214,7 @@ class GoogleModel(RoundTripCountingBackend):
         loop = asyncio.get_running_loop()
         entry = self._genai_async.pop(id(loop), None)
         if entry is not None and entry[0]() is loop:
-            await entry[1].aio.aclose()
-            await entry[2].aclose()
+            await entry[2].aclose()  # the loop guard: it closes both clients
 
     # ------------------------------------------------------------------ caching
 
@@ -304,7 +310,7 @@ class GoogleModel(RoundTripCountingBackend):
             return
         if decision.reuse is None:
             try:
-                cached = await self._agenai().aio.caches.create(
+                cached = await (await self._agenai()).aio.caches.create(
                     model=self.model, config=self._create_config(request, decision)
                 )
             except Exception as error:
