@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import time
 from typing import Any
 
@@ -281,6 +282,19 @@ def test_total_timeout_bounds_the_whole_call_and_is_final(sim: OllamaSim, make_m
     assert caught.value.phase == "total"
     assert time.monotonic() - started < 3
     assert chat_count(sim) == 1  # the time is spent: retrying cannot help
+
+
+def test_total_holds_for_a_stream_consumed_in_another_context(sim: OllamaSim, make_model: MakeModel) -> None:
+    """The call's deadline lives in the context it started in; a stream iterated elsewhere (an
+    empty context here) still stops at ``total``, measured from its attempt."""
+    sim.enqueue(Turn(content=["x" * 40] * 5, faults=[Fault.drip(0.005)]))
+    model = make_model(timeout=Timeouts(connect=2, first_chunk=5, idle=5, total=0.4), max_retries=0)
+    stream: Any = model.complete(USER, stream=True)
+    started = time.monotonic()
+    with pytest.raises(TokiTimeoutError) as caught:
+        contextvars.Context().run(lambda: list(stream))
+    assert caught.value.phase == "total"
+    assert time.monotonic() - started < 3
 
 
 def test_total_covers_retries(sim: OllamaSim, make_model: MakeModel, run: Runner) -> None:

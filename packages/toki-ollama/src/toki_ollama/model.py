@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 import warnings
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping
@@ -375,7 +376,11 @@ class OllamaModel(BaseModel):
     # ------------------------------------------------------------------ chat
 
     def _attempt_clock(self) -> AttemptClock:
-        clock = AttemptClock(self.timeouts, call_deadline())
+        deadline = call_deadline()
+        if deadline is None and self.timeouts.total is not None:
+            # A stream consumed outside the context its call started in: this attempt's own deadline.
+            deadline = time.monotonic() + self.timeouts.total
+        clock = AttemptClock(self.timeouts, deadline)
         if clock.expired():
             raise total_timeout(self.host, clock)
         return clock
