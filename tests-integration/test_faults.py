@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextvars
 import gc
 import math
 import subprocess
@@ -586,6 +587,27 @@ async def test_total_deadline_cuts_a_slow_but_live_stream(
     assert isinstance(error, TokiTimeoutError) and error.phase == "total"
     elapsed = time.monotonic() - started
     assert elapsed < total + 1.0, f"the deadline fired after {elapsed:.2f} s"
+    await assert_released(sim, model, abandoned=True)
+
+
+async def test_total_deadline_holds_for_a_stream_consumed_in_another_context(
+    case: BackendCase, sim: ProtocolSim, make: MakeModel
+) -> None:
+    """The call's deadline is kept where the call started; a stream iterated in another context
+    (an empty one here) still stops at ``total``, counted from its attempt."""
+    total = 0.3
+    # A first call pays for lazy imports (seconds with litellm), which must not count against `total`.
+    sim.enqueue(Turn(content="warm up"), Turn(content=PARTS).with_faults(Fault.drip(0.001)))
+    warm = make(retries=0)
+    assert await drive(new_agent(warm), SYNC_STREAM) == "warm up"
+    await close_model(warm)
+    model = make(retries=0, timeout=Timeouts(connect=1.0, first_chunk=5.0, idle=5.0, total=total))
+    stream: Any = model.complete([{"role": "user", "content": "Hello?"}], stream=True)
+    started = time.monotonic()
+    with pytest.raises(TokiTimeoutError) as caught:
+        contextvars.Context().run(lambda: list(stream))
+    assert caught.value.phase == "total"
+    assert time.monotonic() - started < total + 1.0
     await assert_released(sim, model, abandoned=True)
 
 
