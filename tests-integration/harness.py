@@ -23,9 +23,22 @@ from toki import (
     TokiThinking,
     TokiToolCall,
     TokiToolCallStream,
+    ToolSchema,
 )
 
 Protocol = Literal["openai", "openrouter", "anthropic", "gemini", "ollama"]
+
+#: The one tool the scenario and fault suites offer.
+WEATHER = ToolSchema(
+    {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "description": "Current weather in a city.",
+            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+        },
+    }
+)
 
 
 @dataclass(frozen=True)

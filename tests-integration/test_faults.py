@@ -38,7 +38,7 @@ from typing import Any
 
 import httpx
 import pytest
-from harness import BACKENDS, MODES, BackendCase, Mode, chat_requests, close_model
+from harness import BACKENDS, MODES, WEATHER, BackendCase, Mode, chat_requests, close_model
 from simulators import Fault, ProtocolSim, ToolCallScript, Turn
 from toki import (
     Agent,
@@ -57,7 +57,6 @@ from toki import (
     TokiStreamTruncatedError,
     TokiTimeoutError,
     TokiToolCallTruncatedError,
-    ToolSchema,
 )
 from toki.retry import RetryPolicy
 from toki.timeouts import Timeouts
@@ -114,16 +113,6 @@ STATUSES: dict[int, tuple[type[TokiAPIError], bool]] = {
     529: (TokiServerError, True),
 }
 
-WEATHER = ToolSchema(
-    {
-        "type": "function",
-        "function": {
-            "name": "get_weather",
-            "description": "Current weather in a city.",
-            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-        },
-    }
-)
 
 MakeModel = Callable[..., BaseModel]
 

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from harness import MODES, BackendCase, Mode, chat_requests, close_model, conversation, run_agent
+from harness import MODES, WEATHER, BackendCase, Mode, chat_requests, close_model, conversation, run_agent
 from simulators import Fault, ProtocolSim, ToolCallScript, Turn, Usage
 from toki import (
     Agent,
@@ -31,19 +31,8 @@ from toki import (
     TokiThoughtResponse,
     TokiToolCallStream,
     TokiToolsResponse,
-    ToolSchema,
 )
 
-WEATHER = ToolSchema(
-    {
-        "type": "function",
-        "function": {
-            "name": "get_weather",
-            "description": "Current weather in a city.",
-            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-        },
-    }
-)
 PATCH = StreamingToolSchema(
     {
         "type": "function",
