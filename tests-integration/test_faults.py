@@ -39,7 +39,7 @@ from typing import Any
 import httpx
 import pytest
 from harness import BACKENDS, MODES, WEATHER, BackendCase, Mode, chat_requests, close_model
-from simulators import Fault, ProtocolSim, ToolCallScript, Turn
+from simulators import Fault, ProtocolSim, RawReply, ToolCallScript, Turn
 from toki import (
     Agent,
     BaseModel,
@@ -686,6 +686,19 @@ async def test_non_object_json_event(
     error, _ = await fails(new_agent(model), mode, TokiResponseError)
     assert error.attempts == 1 and len(chat_requests(sim)) == 1
     await assert_released(sim, model, abandoned=mode.stream)
+
+
+async def test_a_200_html_page_is_not_an_answer(
+    case: BackendCase, sim: ProtocolSim, make: MakeModel, mode: Mode
+) -> None:
+    """A captive portal or proxy answering 200 with a web page: TokiResponseError naming what came,
+    not retried (the same proxy would answer the same), never a success."""
+    model = make(retries=2)
+    sim.enqueue(*[RawReply.of(HTML_PAGE, content_type="text/html; charset=utf-8")] * 3)
+    error, received = await fails(new_agent(model), mode, TokiResponseError)
+    assert error.attempts == 1 and len(chat_requests(sim)) == 1
+    assert not text_of(received)
+    await assert_released(sim, model)
 
 
 @pytest.mark.parametrize("where", ["first", "after-content"])

@@ -103,3 +103,12 @@ def test_a_bad_json_body_is_refused_at_its_end(body: bytes, problem: str) -> Non
     assert guard.feed(body) == body and guard.error is None
     guard.finish()
     assert type(guard.error) is TokiResponseError and f"the provider's answer {problem}" in str(guard.error)
+
+
+def test_a_web_page_is_refused_with_its_declared_type() -> None:
+    guard = DocumentGuard("openai", "text/html; charset=utf-8")
+    guard.feed(b"<html><body>Sign in to the Wi-Fi</body></html>")
+    guard.finish()
+    assert guard.error is not None
+    assert "is not valid JSON, declared as 'text/html; charset=utf-8'" in str(guard.error)
+    assert "Sign in to the Wi-Fi" in str(guard.error)

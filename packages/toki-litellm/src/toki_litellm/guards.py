@@ -13,8 +13,8 @@ A guard sits between the socket and litellm and sees every piece of the body fir
   line ending, any split of the bytes), requires each event's data to be a JSON object (or
   ``[DONE]``), and hands litellm the events re-encoded canonically (``event:``/``data:`` lines
   ending in LF; comments dropped);
-* :class:`DocumentGuard` (a successful JSON body) passes the bytes through and requires the
-  whole body to be a JSON object.
+* :class:`DocumentGuard` (a successful blocking body, whatever its declared type) passes the
+  bytes through and requires the whole body to be a JSON object.
 
 A bad body becomes a :class:`~toki.errors.TokiResponseError` on the guard's ``error``: the byte
 stream hands on what came before the fault and then raises it, and toki's error mapping looks
@@ -124,12 +124,18 @@ class EventGuard(Guard):
 
 
 class DocumentGuard(Guard):
-    """Requires a whole JSON body to be an object."""
+    """Requires a whole body to be a JSON object.
 
-    __slots__ = ("_parts",)
+    Args:
+        provider: the backend's name, for errors.
+        content_type: the body's declared type, named in the error (a proxy's web page says so).
+    """
 
-    def __init__(self, provider: str | None) -> None:
+    __slots__ = ("_content_type", "_parts")
+
+    def __init__(self, provider: str | None, content_type: str = "") -> None:
         super().__init__(provider)
+        self._content_type = content_type
         self._parts: list[bytes] = []
 
     def feed(self, data: bytes) -> bytes:
@@ -141,5 +147,6 @@ class DocumentGuard(Guard):
         self._parts = []
         problem = _problem(text)
         if problem is not None:
-            self._refuse(f"the provider's answer {problem} ({_preview(text)})")
+            declared = f", declared as {self._content_type!r}" if self._content_type else ""
+            self._refuse(f"the provider's answer {problem}{declared} ({_preview(text)})")
         return b""

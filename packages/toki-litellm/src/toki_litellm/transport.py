@@ -126,8 +126,8 @@ class WireCall:
         """Take charge of a response this call opened: watch it, and guard a successful body.
 
         A streamed body is watched for its terminal marker and, when it is an event stream,
-        checked event by event (:class:`~toki_litellm.guards.EventGuard`); a blocking JSON body
-        must be a JSON object (:class:`~toki_litellm.guards.DocumentGuard`). Error bodies pass
+        checked event by event (:class:`~toki_litellm.guards.EventGuard`); a blocking body must be
+        a JSON object, whatever its declared type (:class:`~toki_litellm.guards.DocumentGuard`). Error bodies pass
         untouched, for litellm to read.
         """
         self.responses.append(response)
@@ -135,8 +135,8 @@ class WireCall:
         ok = response.status_code < 400
         if self.watch(response.request.url.path):
             self.guard = EventGuard(self.provider) if ok and content_type.startswith("text/event-stream") else None
-        elif ok and self.route is None and "json" in content_type:
-            self.guard = DocumentGuard(self.provider)
+        elif ok and self.route is None:
+            self.guard = DocumentGuard(self.provider, content_type)
         else:
             self.guard = None
 
