@@ -688,6 +688,18 @@ async def test_non_object_json_event(
     await assert_released(sim, model, abandoned=mode.stream)
 
 
+async def test_invalid_utf8_becomes_replacement_characters(
+    case: BackendCase, sim: ProtocolSim, make: MakeModel, mode: Mode
+) -> None:
+    """Two bytes that are not UTF-8 inside the answer: U+FFFD for each, the rest of the answer kept,
+    the same on every backend and mode (never a failure, never a silently shortened answer)."""
+    model = make(retries=0)
+    sim.enqueue(Turn(content=["caf", "BADBYTES", " ok"]).with_faults(Fault.patch_bytes(b"BADBYTES", b"\xff\xfe")))
+    assert await drive(new_agent(model), mode) == "caf\ufffd\ufffd ok"
+    assert len(chat_requests(sim)) == 1
+    await assert_released(sim, model)
+
+
 async def test_a_200_html_page_is_not_an_answer(
     case: BackendCase, sim: ProtocolSim, make: MakeModel, mode: Mode
 ) -> None:

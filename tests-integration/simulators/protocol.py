@@ -24,7 +24,7 @@ from .wire import EOL, Frame, InsertedFrames, reply_options, stream_steps
 
 __all__ = ["ProtocolError", "ProtocolSim", "RenderContext", "estimate_tokens"]
 
-_WHOLE_BODY_FAULTS = ("stall", "cut")
+_WHOLE_BODY_FAULTS = ("stall", "cut", "patch_bytes")
 _EOL_BY_NAME: dict[str, str] = {str(name): eol for name, eol in EOL.items()}
 
 

@@ -53,6 +53,7 @@ FaultKind = Literal[
     "huge",
     "line_ending",
     "close_delimited",
+    "patch_bytes",
 ]
 
 
@@ -240,6 +241,11 @@ class Fault:
     def huge_event(cls, size: int, *, char: str = "x") -> Fault:
         """Put one content delta of `size` characters of `char` (bytes, for ASCII) before the scripted content."""
         return cls("huge", size=size, text=char)
+
+    @classmethod
+    def patch_bytes(cls, old: bytes, new: bytes) -> Fault:
+        """Replace `old` with `new` in every rendered event (e.g. a marker word with invalid UTF-8)."""
+        return cls("patch_bytes", body=new, text=old.decode("latin-1"))
 
     @classmethod
     def line_ending(cls, ending: LineEnding) -> Fault:

@@ -84,6 +84,9 @@ def stream_steps(frames: Sequence[Frame], faults: Sequence[Fault], inserted: Ins
     """
     if any(f.kind == "no_terminal" for f in faults):
         frames = [f for f in frames if not f.terminal]
+    for patch in (f for f in faults if f.kind == "patch_bytes"):
+        old, new = (patch.text or "").encode("latin-1"), patch.body or b""
+        frames = [Frame(f.data.replace(old, new), f.terminal) for f in frames]
     count = len(frames)
     at: dict[int, list[Fault]] = {}
     for fault in faults:

@@ -272,6 +272,16 @@ def test_write_sizes(sim: ProtocolSim, proto: Proto) -> None:
     assert proto.content(response.body) == "Hello there!"
 
 
+@pytest.mark.parametrize("streamed", [True, False], ids=["stream", "blocking"])
+def test_patch_bytes_puts_raw_bytes_in_every_event(sim: ProtocolSim, proto: Proto, streamed: bool) -> None:
+    sim.enqueue(Turn(content=["Hel", "MARK", "lo"]).with_faults(Fault.patch_bytes(b"MARK", b"\xff\xfe")))
+    response = stream(sim, proto) if streamed else raw_request(sim, proto.blocking_path, proto.blocking_body)
+    assert response.status == 200 and response.complete
+    assert b"MARK" not in response.body and b"\xff\xfe" in response.body
+    if not streamed:  # one JSON document: the content in one string
+        assert b"Hel\xff\xfelo" in response.body
+
+
 def test_no_terminal_event(sim: ProtocolSim, proto: Proto) -> None:
     sim.enqueue(TURN.with_faults(Fault.no_terminal_event()))
     response = stream(sim, proto)

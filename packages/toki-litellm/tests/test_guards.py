@@ -83,11 +83,22 @@ def test_a_long_bad_event_is_shown_shortened() -> None:
     assert guard.error is not None and len(str(guard.error)) < 300 and "..." in str(guard.error)
 
 
-def test_a_json_body_passes_through_unchanged() -> None:
+def test_a_json_body_is_handed_on_whole_and_unchanged() -> None:
     body = b'{"id": "x", "choices": []}'
     guard = DocumentGuard("openai")
-    assert guard.feed(body[:5]) == body[:5] and guard.feed(body[5:]) == body[5:]
-    assert guard.finish() == b"" and guard.error is None
+    assert guard.feed(body[:5]) == b"" and guard.feed(body[5:]) == b""
+    assert guard.finish() == body and guard.error is None
+
+
+def test_invalid_utf8_in_a_body_becomes_replacement_characters() -> None:
+    guard = DocumentGuard("openai")
+    guard.feed(b'{"content": "caf\xff\xfe ok"}')
+    assert guard.finish() == '{"content": "caf\ufffd\ufffd ok"}'.encode() and guard.error is None
+
+
+def test_invalid_utf8_in_an_event_becomes_replacement_characters() -> None:
+    out = _run(EventGuard("openai"), [b'data: {"c": "caf\xff\xfe ok"}\n\n'])
+    assert out == 'data: {"c": "caf\ufffd\ufffd ok"}\n\n'.encode()
 
 
 @pytest.mark.parametrize(
@@ -100,8 +111,8 @@ def test_a_json_body_passes_through_unchanged() -> None:
 )
 def test_a_bad_json_body_is_refused_at_its_end(body: bytes, problem: str) -> None:
     guard = DocumentGuard("google")
-    assert guard.feed(body) == body and guard.error is None
-    guard.finish()
+    assert guard.feed(body) == b"" and guard.error is None
+    assert guard.finish() == b""
     assert type(guard.error) is TokiResponseError and f"the provider's answer {problem}" in str(guard.error)
 
 

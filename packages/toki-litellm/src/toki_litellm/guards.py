@@ -13,8 +13,9 @@ A guard sits between the socket and litellm and sees every piece of the body fir
   line ending, any split of the bytes), requires each event's data to be a JSON object (or
   ``[DONE]``), and hands litellm the events re-encoded canonically (``event:``/``data:`` lines
   ending in LF; comments dropped);
-* :class:`DocumentGuard` (a successful blocking body, whatever its declared type) passes the
-  bytes through and requires the whole body to be a JSON object.
+* :class:`DocumentGuard` (a successful blocking body, whatever its declared type) holds the body
+  until it is complete, requires it to be a JSON object, and hands it on with any invalid UTF-8
+  replaced by U+FFFD, as toki's SSE decoder does in streams.
 
 A bad body becomes a :class:`~toki.errors.TokiResponseError` on the guard's ``error``: the byte
 stream hands on what came before the fault and then raises it, and toki's error mapping looks
@@ -140,13 +141,20 @@ class DocumentGuard(Guard):
 
     def feed(self, data: bytes) -> bytes:
         self._parts.append(data)
-        return data
+        return b""  # held back: litellm reads a blocking body whole anyway
 
     def finish(self) -> bytes:
-        text = b"".join(self._parts).decode("utf-8", "replace")
+        body = b"".join(self._parts)
         self._parts = []
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            # As in streamed answers: invalid bytes become U+FFFD (litellm would fail on them).
+            text = body.decode("utf-8", "replace")
+            body = text.encode("utf-8")
         problem = _problem(text)
         if problem is not None:
             declared = f", declared as {self._content_type!r}" if self._content_type else ""
             self._refuse(f"the provider's answer {problem}{declared} ({_preview(text)})")
-        return b""
+            return b""
+        return body

@@ -306,8 +306,11 @@ def _tool_call_chunk(call: dict[str, Any]) -> _RawToolCallChunk:
 
 
 def parse_completion(body: bytes) -> _RawTurn:
-    """A blocking ``chat.completion`` body as a raw turn (an ``error`` object raises its typed error)."""
-    completion = _decode_json(body, "a response body")
+    """A blocking ``chat.completion`` body as a raw turn (an ``error`` object raises its typed error).
+
+    Invalid UTF-8 is replaced with U+FFFD, as in streamed answers (whose SSE decoder does so).
+    """
+    completion = _decode_json(body.decode("utf-8", "replace"), "a response body")
     if completion.get("error") is not None:
         raise payload_error(completion["error"])
     choices = completion.get("choices")
