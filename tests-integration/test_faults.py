@@ -958,6 +958,46 @@ async def test_a_released_connection_does_not_break_the_next_call(
 # ====================================================================== async hygiene
 
 
+ASYNC_MODES = [m for m in MODES if m.is_async]
+
+
+@pytest.mark.parametrize("mode", ASYNC_MODES, ids=[m.id for m in ASYNC_MODES])
+async def test_async_calls_never_block_the_event_loop(
+    case: BackendCase, sim: ProtocolSim, make: MakeModel, mode: Mode
+) -> None:
+    """While an async call waits through a 1 s silence in the answer, the loop keeps running other
+    tasks: a heartbeat every 10 ms never misses half a second (blocking I/O would stop it for the
+    whole silence)."""
+    model = make(retries=0)
+    silence = 1.0
+    # Mid-stream, or between a blocking answer's headers and its body.
+    pause = Fault.stall(silence, after=2) if mode.stream else Fault.stall(silence, headers_sent=True)
+    sim.enqueue(Turn(content="warm up"), Turn(content=PARTS).with_faults(pause))
+    # The first call imports lazily and builds this loop's client: not what is measured.
+    assert await drive(new_agent(model), mode) == "warm up"
+    gaps: list[float] = []
+    running = True
+
+    async def heartbeat() -> None:
+        last = time.monotonic()
+        while running:
+            await asyncio.sleep(0.01)
+            now = time.monotonic()
+            gaps.append(now - last)
+            last = now
+
+    beat = asyncio.create_task(heartbeat())
+    started = time.monotonic()
+    try:
+        assert await drive(new_agent(model), mode) == FULL
+    finally:
+        running = False
+        await beat
+    assert time.monotonic() - started >= silence  # the silence really happened during the call
+    assert max(gaps) < silence / 2, f"the event loop stood still for {max(gaps):.2f} s"
+    await assert_released(sim, model)
+
+
 async def test_200_concurrent_streams(case: BackendCase, sim: ProtocolSim, make: MakeModel) -> None:
     """200 streams at once on one model (waiting for a pooled connection counts against ``connect``,
     so it gets the default 10 s)."""
