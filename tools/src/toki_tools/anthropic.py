@@ -6,10 +6,8 @@ See :mod:`toki_tools._litellm_backend` for what is listed and how; the saved inp
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
-from toki_tools._backend import MergeReport
 from toki_tools._json import JSON
 from toki_tools._litellm import read_metadata
 from toki_tools._litellm_backend import LitellmSource, make_backend
@@ -27,16 +25,9 @@ def fetch(*, wheel: Path | None = None, metadata_json: Path | None = None, versi
     return SOURCE.subset(metadata, found)
 
 
-def render(data: JSON) -> str:
-    """The ``models.py`` text of a saved input (pure)."""
-    return BACKEND.render(data)
-
-
-def merge(old: JSON | None, new: JSON) -> tuple[JSON, MergeReport]:
-    """``new`` with ``old``'s hand-curated entries kept, and what changed."""
-    return BACKEND.merge(old, new)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``toki-fetch-anthropic-models``."""
-    return BACKEND.main(argv)
+#: The ``models.py`` text of a saved input (pure).
+render = BACKEND.render
+#: ``new`` with ``old``'s hand-curated entries kept, and what changed.
+merge = BACKEND.merge
+#: The command line (``toki-fetch-*-models``).
+main = BACKEND.main

@@ -19,13 +19,12 @@ import json
 import os
 import re
 import sys
-from collections.abc import Sequence
 from typing import cast
 
 import httpx
 
 from toki_tools import _http
-from toki_tools._backend import Backend, MergeReport, add_row
+from toki_tools._backend import Backend, add_row
 from toki_tools._codegen import Field, Row, Shape
 from toki_tools._json import JSON, as_list, as_object, as_str, as_strings, opt_int
 
@@ -201,16 +200,9 @@ BACKEND = Backend(
 )
 
 
-def render(data: JSON) -> str:
-    """The ``models.py`` text of a saved input (pure)."""
-    return BACKEND.render(data)
-
-
-def merge(old: JSON | None, new: JSON) -> tuple[JSON, MergeReport]:
-    """``new`` with ``old``'s hand-curated entries kept, and what changed."""
-    return BACKEND.merge(old, new)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``toki-fetch-local-models``."""
-    return BACKEND.main(argv)
+#: The ``models.py`` text of a saved input (pure).
+render = BACKEND.render
+#: ``new`` with ``old``'s hand-curated entries kept, and what changed.
+merge = BACKEND.merge
+#: The command line (``toki-fetch-*-models``).
+main = BACKEND.main

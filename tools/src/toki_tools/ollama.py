@@ -18,12 +18,11 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Sequence
 
 import httpx
 
 from toki_tools import _http
-from toki_tools._backend import Backend, MergeReport, add_row
+from toki_tools._backend import Backend, add_row
 from toki_tools._codegen import Field, Row, Shape
 from toki_tools._json import JSON, as_list, as_object, as_str, as_strings, opt_int
 
@@ -197,16 +196,9 @@ BACKEND = Backend(
 )
 
 
-def render(data: JSON) -> str:
-    """The ``models.py`` text of a saved input (pure)."""
-    return BACKEND.render(data)
-
-
-def merge(old: JSON | None, new: JSON) -> tuple[JSON, MergeReport]:
-    """``new`` with ``old``'s hand-curated entries kept, and what changed."""
-    return BACKEND.merge(old, new)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``toki-fetch-ollama-models``."""
-    return BACKEND.main(argv)
+#: The ``models.py`` text of a saved input (pure).
+render = BACKEND.render
+#: ``new`` with ``old``'s hand-curated entries kept, and what changed.
+merge = BACKEND.merge
+#: The command line (``toki-fetch-*-models``).
+main = BACKEND.main
