@@ -6,22 +6,20 @@ behaviour is asserted on both paths with the same code.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any, cast
 
 import pytest
 from simulators import AnthropicSim
 from toki.retry import RetryPolicy
+from toki.testing import CallMode, call_in_mode
 from toki.timeouts import Timeouts
 from toki_anthropic import AnthropicModel
 
-_HERE = str(Path(__file__).parent)
-if _HERE not in sys.path:  # pytest's importlib mode does not add test directories
-    sys.path.insert(0, _HERE)
-
-from toki_anthropic_testkit import MakeModel, Mode, Run, call_in_mode  # noqa: E402  (needs the path set up above)
+#: ``make_model(model_id="...", **ctor_kwargs)``
+MakeModel = Callable[..., Any]
+#: ``run(model, messages, tools=None, *, stream=False, **kwargs)``
+Run = Callable[..., Any]
 
 #: Small limits so failure tests stay fast; generous enough for a loaded CI machine.
 TEST_TIMEOUTS = Timeouts(connect=2.0, first_chunk=5.0, idle=5.0)
@@ -56,12 +54,12 @@ def make_model(sim: AnthropicSim) -> Iterator[MakeModel]:
 
 
 @pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> Mode:
+def mode(request: pytest.FixtureRequest) -> CallMode:
     """Which path a test exercises."""
-    return cast(Mode, request.param)
+    return cast(CallMode, request.param)
 
 
 @pytest.fixture
-def run(mode: Mode) -> Run:
+def run(mode: CallMode) -> Run:
     """``run(model, messages, tools=None, stream=False, **kwargs)``: one call on the test's path."""
     return lambda *args, **kwargs: call_in_mode(mode, *args, **kwargs)

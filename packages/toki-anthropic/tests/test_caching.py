@@ -11,7 +11,8 @@ from toki import Agent, TokiMessage, WithStaticTools
 from toki.caching import CachePlan
 from toki.warnings import TokiCacheWarning
 from toki_anthropic.caching import apply_markers, cache_control
-from toki_anthropic_testkit import MakeModel, Run
+
+from .conftest import MakeModel, Run
 
 BIG = "lorem ipsum dolor sit amet " * 200  # ~5400 characters: past the 1024-token threshold
 TOOLS: list[dict[str, Any]] = [

@@ -34,7 +34,8 @@ from toki.errors import (
 )
 from toki.warnings import TokiBackendQuirkWarning, TokiToolMismatchWarning
 from toki_anthropic import AnthropicModel
-from toki_anthropic_testkit import MakeModel, Run
+
+from .conftest import MakeModel, Run
 
 HI = [{"role": "user", "content": "hi"}]
 WEATHER = {

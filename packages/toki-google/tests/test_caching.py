@@ -12,7 +12,8 @@ from toki import Agent, TokiMessage, WithStaticTools
 from toki.messages import normalize_messages
 from toki.warnings import TokiCacheWarning
 from toki_google.caching import GoogleCaches, parse_ttl
-from toki_google_testkit import MakeModel, Run
+
+from .conftest import MakeModel, Run
 
 BIG = "lorem ipsum dolor sit amet " * 800  # ~21600 characters, ~5400 estimated tokens
 TOOLS: list[dict[str, Any]] = [

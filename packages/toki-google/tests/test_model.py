@@ -29,7 +29,8 @@ from toki.errors import (
     TokiStreamTruncatedError,
 )
 from toki_google import GoogleModel
-from toki_google_testkit import MakeModel, Run
+
+from .conftest import MakeModel, Run
 
 HI = [{"role": "user", "content": "hi"}]
 WEATHER = {

@@ -14,10 +14,12 @@ import pytest
 from simulators import AnthropicSim, Fault, GeminiSim, OpenAIChatSim, ToolCallScript, Turn, Usage
 from toki import TokenCountEstimate, TokiThinking, TokiToolCall, TokiToolFunction
 from toki.errors import TokiConfigurationError, TokiServerError, TokiStreamTruncatedError, TokiTimeoutError
+from toki.testing import CallMode, call_in_mode
 from toki.timeouts import Timeouts
 from toki.warnings import TokiThinkingSupportWarning
 from toki_litellm import LiteLLMModel
-from toki_litellm_testkit import MakeModel, Mode, Run, call_in_mode
+
+from .conftest import MakeModel, Run
 
 HI = [{"role": "user", "content": "hi"}]
 TOOL: dict[str, Any] = {
@@ -67,7 +69,7 @@ def test_truncation_on_every_route(routed: tuple[Any, Callable[..., LiteLLMModel
 
 @pytest.mark.parametrize(("fault", "phase"), [(Fault.stall(30), "first_chunk"), (Fault.stall(30, after=2), "idle")])
 def test_time_limits_on_every_route(
-    routed: tuple[Any, Callable[..., LiteLLMModel]], mode: Mode, fault: Fault, phase: str
+    routed: tuple[Any, Callable[..., LiteLLMModel]], mode: CallMode, fault: Fault, phase: str
 ) -> None:
     sim, make = routed
     model = make(timeout=Timeouts(connect=1.0, first_chunk=0.4, idle=0.4), max_retries=0)

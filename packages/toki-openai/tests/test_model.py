@@ -32,7 +32,8 @@ from toki.errors import (
 from toki.timeouts import Timeouts
 from toki.warnings import TokiThinkingSupportWarning, TokiToolMismatchWarning
 from toki_openai import OpenAIModel
-from toki_openai_testkit import MakeModel, Run
+
+from .conftest import MakeModel, Run
 
 HI = [{"role": "user", "content": "hi"}]
 WEATHER = {

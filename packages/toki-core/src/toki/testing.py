@@ -45,6 +45,7 @@ __all__ = [
     "ScriptedModel",
     "ScriptedRequest",
     "ScriptedToolCall",
+    "CallMode",
     "ScriptedTurn",
     "call_in_mode",
 ]
@@ -277,8 +278,12 @@ class ScriptedModel(BaseModel):
         return self.count_tokens(messages, tools=tools, kind=kind)
 
 
+#: The path :func:`call_in_mode` takes.
+CallMode = Literal["sync", "async"]
+
+
 def call_in_mode(
-    mode: Literal["sync", "async"],
+    mode: CallMode,
     model: BaseModel,
     messages: Messages,
     tools: MixedTools | None = None,
