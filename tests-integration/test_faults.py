@@ -61,14 +61,6 @@ from toki import (
 from toki.retry import RetryPolicy
 from toki.timeouts import Timeouts
 
-#: Third-party warnings raised inside litellm's own code (pydantic deprecations and schema notes):
-#: under ``filterwarnings = error`` they would break the call under test. ResourceWarning and
-#: unraisable exceptions stay errors.
-pytestmark = [
-    pytest.mark.filterwarnings("ignore::pydantic.warnings.PydanticDeprecatedSince211"),
-    pytest.mark.filterwarnings("ignore:.*is using the `ReadOnly` qualifier:UserWarning"),
-]
-
 STREAM_MODES = [m for m in MODES if m.stream]
 BLOCK_MODES = [m for m in MODES if not m.stream]
 SYNC_STREAM = Mode(is_async=False, stream=True)

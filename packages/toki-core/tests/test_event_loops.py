@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 
 from toki.event_loops import bind_to_loop
 
@@ -54,4 +53,3 @@ def test_each_loop_releases_its_own() -> None:
     asyncio.run(use(second))
     assert len(first.released_in) == len(second.released_in) == 1
     assert first.released_in[0] is not second.released_in[0]
-    gc.collect()
